@@ -1,0 +1,3 @@
+from sentry_puppet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""sync: read wanted and observed state, plan, carry the plan out through a backend, publish.
+
+Every failure is recorded against its app (or team) and the others go on."""
+import concurrent.futures
+import contextlib
+import dataclasses
+from typing import Dict, List, Optional
+
+from sentry_puppet.backends import make_backend
+from sentry_puppet.config import ConfigError
+from sentry_puppet.definitions import App, load_definitions
+from sentry_puppet.fsutil import RunLock, remove_temp_files
+from sentry_puppet.plan import make_plan
+from sentry_puppet.publish import existing_dsn_files, orphans, prepare_dsn_dir, write_dsn
+
+LOCK_WAIT = 300.0  # seconds; a Puppet run waits this long for an earlier sync
+
+
+@dataclasses.dataclass
+class AppResult:
+    app: App
+    action: str                      # create | adopt | unchanged
+    error: Optional[str] = None
+    dsn_written: bool = False
+
+
+@dataclasses.dataclass
+class SyncResult:
+    dry_run: bool
+    apps: List[AppResult]
+    teams: List[str]                 # created (or, with dry_run, to create)
+    team_errors: Dict[str, str]
+    problems: List[str]              # refused definition files and app names
+    warnings: List[str]
+    orphans: List[str]
+    requests: int = 0
+
+    @property
+    def failed(self):
+        return bool(self.problems or self.team_errors or any(r.error for r in self.apps))
+
+    @property
+    def changed(self):
+        return bool(self.teams or any(
+            not r.error and (r.action != "unchanged" or r.dsn_written) for r in self.apps))
+
+    def count(self, action):
+        return sum(1 for r in self.apps if r.action == action and not r.error)
+
+
+def lock_path(dsn_dir):
+    return dsn_dir.rstrip("/") + ".lock"
+
+
+def sync(config, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
+    definitions = load_definitions(config.definitions_dir, config.team)
+    if dry_run:
+        guard = contextlib.nullcontext()
+    else:
+        try:
+            prepare_dsn_dir(config.dsn_dir)
+        except OSError as exc:
+            raise ConfigError("%s: dsn_dir %s cannot hold the DSN files (%s); fix the directory "
+                              "or the key, nothing was changed on the server"
+                              % (config.path, config.dsn_dir, exc.strerror)) from None
+        guard = RunLock(lock_path(config.dsn_dir), timeout=LOCK_WAIT)
+    with guard:
+        if not dry_run:
+            remove_temp_files(config.dsn_dir)
+        backend = make_backend(config)
+        try:
+            result = _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress)
+            result.requests = backend.request_count
+        finally:
+            backend.close()
+    return result
+
+
+def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
+    dsn_files = existing_dsn_files(config.dsn_dir)
+    plan = make_plan(definitions.apps, backend.list_teams(), backend.list_projects(),
+                     dsn_files, refresh_dsn=refresh_dsn)
+    results = [AppResult(app, "create") for app in plan.projects_to_create]
+    existing = {app.name: project for app, project in plan.adopt + plan.unchanged}
+    results += [AppResult(app, "adopt") for app, _ in plan.adopt]
+    results += [AppResult(app, "unchanged") for app, _ in plan.unchanged]
+    warnings = definitions.warnings + [
+        "app %r: its project %r is in team %r, not %r as defined; used where it is (projects "
+        "are never moved)" % (app.name, project.slug, project.team, app.team)
+        for app, project in plan.elsewhere]
+    result = SyncResult(dry_run, results, list(plan.teams_to_create) if dry_run else [], {},
+                        definitions.problems, warnings,
+                        orphans(dsn_files, [a.name for a in definitions.apps]))
+    if dry_run:
+        return result
+
+    teams = dict(plan.teams)
+    for slug in plan.teams_to_create:
+        try:
+            teams[slug] = backend.create_team(slug)
+            result.teams.append(slug)
+        except Exception as exc:  # one team's failure fails its projects only
+            result.team_errors[slug] = str(exc)
+
+    def create(app):
+        project = backend.create_project(teams[app.team], app.name, app.slug, app.platform)
+        return project.dsn or backend.get_dsn(project)
+
+    reads = {app.name for app, _ in plan.dsn_reads}
+    work = []
+    for r in results:
+        if r.action == "create":
+            if r.app.team in result.team_errors:
+                r.error = "team %r could not be created" % r.app.team
+            else:
+                work.append((r, create, r.app))
+        elif r.app.name in reads:
+            work.append((r, backend.get_dsn, existing[r.app.name]))
+        elif existing[r.app.name].dsn:
+            _publish(config, r, existing[r.app.name].dsn)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(fn, arg): r for r, fn, arg in work}
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            r = futures[future]
+            try:
+                dsn = future.result()
+            except Exception as exc:  # recorded against this app; the others go on
+                r.error = str(exc) or exc.__class__.__name__
+            else:
+                _publish(config, r, dsn)
+            if progress:
+                progress(done, len(work))
+    return result
+
+
+def _publish(config, r, dsn):
+    if not dsn:
+        r.error = "the server gave no DSN for project %r" % r.app.slug
+        return
+    try:
+        r.dsn_written = write_dsn(config.dsn_dir, r.app.name, dsn)
+    except OSError as exc:
+        r.error = "cannot write the DSN file %s/%s (%s)" % (config.dsn_dir, r.app.name,
+                                                            exc.strerror or exc)

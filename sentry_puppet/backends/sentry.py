@@ -1,0 +1,116 @@
+"""Sentry's /api/0/ (sentry.io, self-hosted Sentry, and GlitchTip's differences).
+
+Projects are created with an explicit slug, so a duplicate is refused (409) instead of
+getting a random suffix; whatever the server says about a failed create, the project is
+re-read before anything is tried again. The listing carries no DSN: keys are read per
+project, and only when the planner asks."""
+import json
+from urllib.parse import quote
+
+from sentry_puppet.backends import Project, Team
+from sentry_puppet.backends.http import (HttpClient, HttpError, create_or_adopt, token_hint,
+                                         unexpected)
+
+API = "/api/0/"
+TOKEN_NEEDS = ("it needs the scopes org:read, project:write and team:write: an internal "
+               "integration's token on Sentry; on GlitchTip its user must be an organization admin")
+FALLBACK_PLATFORM = "other"
+# Refusals that may mean "it exists already": Sentry's 409, GlitchTip's 400/422, and the
+# 404 Sentry's own schema documents for a duplicate team slug.
+MAYBE_DUPLICATE = (400, 404, 409, 422)
+
+
+class SentryBackend:
+    def __init__(self, config, http=None):
+        self.org = quote(config.organization, safe="")
+        self.http = http or HttpClient(config.url + API, config.token, ca_file=config.ca_file,
+                                       timeout=config.timeout,
+                                       auth_hint=token_hint(config, TOKEN_NEEDS))
+
+    @property
+    def request_count(self):
+        return self.http.request_count
+
+    def close(self):
+        self.http.close()
+
+    def list_teams(self):
+        path = "organizations/%s/teams/" % self.org
+        return [self._team(item, path) for item in self.http.paginate_link(path)]
+
+    def list_projects(self):
+        path = "organizations/%s/projects/" % self.org
+        return [self._project(item, path) for item in self.http.paginate_link(path)]
+
+    def create_team(self, slug):
+        path = "organizations/%s/teams/" % self.org
+        return create_or_adopt(
+            lambda: self._team(self.http.post_json(path, {"slug": slug}), path),
+            lambda: self._read_or_none(self._team, "teams/%s/%s/" % (self.org, _seg(slug))),
+            duplicate=_maybe_duplicate)
+
+    def create_project(self, team, name, slug, platform):
+        path = "teams/%s/%s/projects/" % (self.org, _seg(team.ref))
+
+        def post(platform):
+            body = {"name": name, "slug": slug, "platform": platform}
+            return self._project(self.http.post_json(path, body), path)
+
+        def create():
+            try:
+                return post(platform)
+            except HttpError as exc:
+                # An id this server does not know (an older Sentry, GlitchTip): keep the app,
+                # lose the platform; the SDK reports its own platform with every event.
+                if platform == FALLBACK_PLATFORM or not _blames_platform(exc):
+                    raise
+                return post(FALLBACK_PLATFORM)
+
+        return create_or_adopt(
+            create,
+            lambda: self._read_or_none(self._project, "projects/%s/%s/" % (self.org, _seg(slug))),
+            duplicate=_maybe_duplicate)
+
+    def get_dsn(self, project):
+        path = "projects/%s/%s/keys/" % (self.org, _seg(project.ref))
+        for key in self.http.paginate_link(path, {"status": "active"}):
+            if not isinstance(key, dict):
+                raise unexpected(self.http.url(path), "a list of client keys")
+            dsn = key.get("dsn")
+            if key.get("isActive", True) and isinstance(dsn, dict) and dsn.get("public"):
+                return dsn["public"]
+        return None
+
+    def _read_or_none(self, parse, path):
+        try:
+            return parse(self.http.get_json(path), path)
+        except HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _team(self, item, path):
+        if not (isinstance(item, dict) and isinstance(item.get("slug"), str)):
+            raise unexpected(self.http.url(path), "teams with a slug")
+        return Team(slug=item["slug"], ref=item["slug"])
+
+    def _project(self, item, path):
+        if not (isinstance(item, dict) and isinstance(item.get("slug"), str)):
+            raise unexpected(self.http.url(path), "projects with a slug")
+        team = item.get("team") or next(iter(item.get("teams") or []), None)
+        return Project(slug=item["slug"], name=item.get("name") or item["slug"],
+                       team=team.get("slug") if isinstance(team, dict) else None,
+                       ref=item["slug"], platform=item.get("platform"))
+
+
+def _seg(text):
+    return quote(text, safe="")
+
+
+def _maybe_duplicate(exc):
+    return getattr(exc, "status", None) in MAYBE_DUPLICATE
+
+
+def _blames_platform(exc):
+    # Sentry: 400 {"platform": ["Invalid platform"]}; GlitchTip: 422 with "platform" in a loc.
+    return exc.status in (400, 422) and "platform" in json.dumps(exc.body)

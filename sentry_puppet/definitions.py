@@ -1,0 +1,184 @@
+"""Definition files -> one App per project; app name -> slug; each bad file reported alone."""
+import collections
+import dataclasses
+import os
+import re
+from typing import List, Tuple
+
+import yaml
+
+from sentry_puppet.platforms import normalize_platform
+
+KEYS = ("project", "platform", "team", "source")
+MAX_SLUG = 50
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# libyaml's loader when PyYAML has it: thousands of small files parse several times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclasses.dataclass(frozen=True)
+class App:
+    name: str                 # as deployed_apps shows it: the DSN file's name
+    slug: str
+    platform: str
+    team: str
+    sources: Tuple[str, ...]  # exporting hosts (or file names), for messages
+    files: Tuple[str, ...]
+
+
+@dataclasses.dataclass
+class Definitions:
+    apps: List[App]
+    problems: List[str]       # one line per refused file or app: a failure
+    warnings: List[str]       # resolved disagreements: reported, not failures
+    file_count: int
+
+
+def slugify(name):
+    """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
+    return _NOT_SLUG.sub("-", name.lower())
+
+
+def name_problem(name):
+    """Why this app name cannot be a project (and a DSN file name), or None."""
+    if not name.strip():
+        return "is empty"
+    if _CONTROL.search(name):
+        return "contains a control character (newline, tab, ...)"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if name.startswith("."):
+        # `.`/`..` are path tricks; hidden directories are never apps for the facts either.
+        return "starts with a dot"
+    slug = slugify(name)
+    if slug.isdigit():
+        return "gives the slug %r: digits only, which Sentry refuses" % slug
+    if len(slug) > MAX_SLUG:
+        return "gives a slug of %d characters; Sentry allows %d" % (len(slug), MAX_SLUG)
+    return None
+
+
+def team_slug_problem(team):
+    problem = name_problem(team)
+    if problem:
+        return problem
+    if slugify(team) != team:
+        return "is not a slug (lowercase letters, digits, `_` and `-`); write %r" % slugify(team)
+    return None
+
+
+def load_definitions(directory, default_team):
+    """Read every *.yaml/*.yml in `directory`; a bad file is reported and skipped, never fatal."""
+    problems, warnings = [], []
+    try:
+        names = sorted(n for n in os.listdir(directory)
+                       if n.endswith((".yaml", ".yml")) and not n.startswith("."))
+    except OSError as exc:
+        problems.append("%s: cannot read the definitions directory (%s); check definitions_dir "
+                        "in the config" % (directory, exc.strerror))
+        return Definitions([], problems, warnings, 0)
+
+    entries = []
+    for filename in names:
+        path = os.path.join(directory, filename)
+        entry, problem = _read_entry(path, default_team)
+        if problem:
+            problems.append("%s: %s" % (path, problem))
+        else:
+            entries.append(entry)
+    apps = _merge(entries, problems, warnings)
+    return Definitions(apps, problems, warnings, len(names))
+
+
+def _read_entry(path, default_team):
+    """-> (entry dict, None) or (None, why the file is refused)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return None, "cannot be read (%s)" % exc.strerror
+    if b"\x00" in data:
+        return None, "is a binary file, not YAML"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "is not UTF-8 text"
+    try:
+        raw = yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = "line %d: " % (mark.line + 1) if mark is not None else ""
+        return None, "not valid YAML (%s%s)" % (where, getattr(exc, "problem", None) or exc)
+    if raw is None:
+        return None, "is empty; it needs at least `project: <app name>`"
+    if not isinstance(raw, dict):
+        return None, "is not a mapping (project: ..., platform: ...) but a %s" % type(raw).__name__
+    unknown = sorted(str(k) for k in raw if k not in KEYS)
+    if unknown:
+        return None, "unknown key %r (known: %s)" % (unknown[0], ", ".join(KEYS))
+    name = raw.get("project")
+    if not isinstance(name, str):
+        return None, ("key 'project' is missing" if name is None
+                      else "project %r is not a string; quote it" % (name,))
+    problem = name_problem(name)
+    if problem:
+        return None, "app name %r %s" % (name, problem)
+    team = raw.get("team")
+    if team is None:
+        team = default_team
+    elif not isinstance(team, str) or team_slug_problem(team):
+        return None, "team %r %s" % (team, team_slug_problem(str(team)) or "is not a string")
+    platform = raw.get("platform")
+    if platform is not None and not isinstance(platform, str):
+        return None, "platform %r is not a string" % (platform,)
+    source = raw.get("source")
+    if source is not None and not isinstance(source, str):
+        return None, "source %r is not a string" % (source,)
+    return {
+        "name": name, "team": team, "platform": normalize_platform(platform),
+        "source": source or os.path.basename(path).rsplit(".", 1)[0], "file": path,
+    }, None
+
+
+def _merge(entries, problems, warnings):
+    by_name = collections.OrderedDict()
+    for entry in entries:
+        by_name.setdefault(entry["name"], []).append(entry)
+
+    by_slug = collections.defaultdict(list)
+    for name in by_name:
+        by_slug[slugify(name)].append(name)
+    apps = []
+    for slug, names in sorted(by_slug.items()):
+        if len(names) > 1:
+            # Different apps would share one project and one DSN: refuse them all, loudly.
+            for name in names:
+                files = ", ".join(e["file"] for e in by_name[name])
+                others = ", ".join(repr(n) for n in names if n != name)
+                problems.append("app name %r (in %s) gives the slug %r, like %s; rename one "
+                                "of them" % (name, files, slug, others))
+            continue
+        name = names[0]
+        group = by_name[name]
+        platform = _agree(group, "platform", name, warnings, prefer_not="other")
+        team = _agree(group, "team", name, warnings)
+        sources = tuple(sorted({e["source"] for e in group}))
+        apps.append(App(name=name, slug=slug, platform=platform, team=team,
+                        sources=sources, files=tuple(e["file"] for e in group)))
+    return apps
+
+
+def _agree(group, key, name, warnings, prefer_not=None):
+    """One value out of many files: the most common (ignoring `prefer_not` when others exist),
+    ties broken alphabetically, so every run picks the same."""
+    counts = collections.Counter(e[key] for e in group)
+    if len(counts) == 1:
+        return next(iter(counts))
+    candidates = {v: n for v, n in counts.items() if v != prefer_not} or counts
+    chosen = sorted(candidates, key=lambda v: (-candidates[v], v))[0]
+    detail = ", ".join("%s in %s" % (v, ", ".join(e["file"] for e in group if e[key] == v))
+                       for v in sorted(counts))
+    warnings.append("app %r: definitions disagree on %s (%s); using %s"
+                    % (name, key, detail, chosen))
+    return chosen

@@ -1,0 +1,144 @@
+import os
+
+import pytest
+
+from sentry_puppet import apply
+from sentry_puppet.config import Config
+from tests.support.fake_backend import FakeBackend
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    config = Config(path="config.yaml", backend="bugsink", url="http://bugsink.test", team="apps",
+                    token_file="t", organization=None, definitions_dir=str(defs),
+                    dsn_dir=str(tmp_path / "dsn"), ca_file=None, timeout=5, vhost=None,
+                    token="secret")
+    holder = {}
+
+    def define(name, **fields):
+        body = "project: %s\n" % name + "".join("%s: %s\n" % kv for kv in fields.items())
+        (defs / ("%s-%d.yaml" % (name, len(os.listdir(str(defs)))))).write_text(body)
+
+    def run(backend, **kwargs):
+        holder["backend"] = backend
+        monkeypatch.setattr(apply, "make_backend", lambda c: backend)
+        return apply.sync(config, **kwargs)
+    return config, define, run
+
+
+def test_first_sync_creates_teams_then_projects_and_writes_dsns(setup):
+    config, define, run = setup
+    define("shop", platform="ruby", team="payments")
+    define("shop", platform="ruby", team="payments")
+    define("blog")
+    backend = FakeBackend(teams=["apps"])
+    result = run(backend)
+    assert result.teams == ["payments"] and not result.failed and result.changed
+    assert sorted(backend.projects) == ["blog", "shop"]
+    assert backend.projects["shop"].team == "payments"
+    assert backend.calls.index(("create_team", "payments")) < backend.calls.index(
+        ("create_project", "shop"))
+    for name in ("shop", "blog"):
+        assert open(os.path.join(config.dsn_dir, name)).read() == backend.projects[name].dsn + "\n"
+    assert backend.closed
+    assert os.path.exists(config.dsn_dir + ".lock")
+
+
+def test_second_sync_changes_nothing_and_sends_no_write(setup):
+    config, define, run = setup
+    define("shop")
+    backend = FakeBackend(teams=["apps"])
+    run(backend)
+    backend.calls.clear()
+    result = run(backend)
+    assert not result.changed and not result.failed
+    assert [r.action for r in result.apps] == ["unchanged"]
+    assert backend.calls == [("list_teams",), ("list_projects",)]
+
+
+def test_dry_run_changes_nothing(setup):
+    config, define, run = setup
+    define("shop", team="payments")
+    backend = FakeBackend(teams=["apps"])
+    result = run(backend, dry_run=True)
+    assert result.changed and result.teams == ["payments"]
+    assert backend.projects == {} and "payments" not in backend.teams
+    assert not os.path.exists(config.dsn_dir)
+
+
+def test_one_failing_project_does_not_stop_the_others(setup):
+    config, define, run = setup
+    for name in ("a", "b", "c", "d"):
+        define(name)
+    backend = FakeBackend(teams=["apps"], fail_create={"b"}, fail_dsn={"c"})
+    result = run(backend, jobs=3)
+    errors = {r.app.name: r.error for r in result.apps if r.error}
+    assert set(errors) == {"b", "c"} and "answered 500" in errors["b"]
+    assert result.failed and result.changed
+    assert sorted(os.listdir(config.dsn_dir)) == ["a", "d"]
+
+
+def test_failing_team_fails_only_its_projects(setup):
+    config, define, run = setup
+    define("a", team="broken")
+    define("b")
+    backend = FakeBackend(teams=["apps"], fail_create={"team:broken"})
+    result = run(backend)
+    assert "broken" in result.team_errors
+    [failed] = [r for r in result.apps if r.error]
+    assert failed.app.name == "a" and "team 'broken'" in failed.error
+    assert os.listdir(config.dsn_dir) == ["b"]
+
+
+def test_existing_project_is_adopted_and_missing_dsn_read_once(setup):
+    config, define, run = setup
+    define("old")
+    backend = FakeBackend(teams=["apps"], projects=[("old", "apps")], listing_has_dsn=False)
+    result = run(backend)
+    assert [r.action for r in result.apps] == ["adopt"] and result.changed
+    assert ("create_project", "old") not in backend.calls
+    assert backend.calls.count(("get_dsn", "old")) == 1
+    backend.calls.clear()
+    result = run(backend)
+    assert not result.changed and ("get_dsn", "old") not in backend.calls
+    result = run(backend, refresh_dsn=True)
+    assert ("get_dsn", "old") in backend.calls and not result.changed
+
+
+def test_changed_dsn_rewritten_and_orphans_listed(setup):
+    config, define, run = setup
+    define("a")
+    os.makedirs(config.dsn_dir)
+    with open(os.path.join(config.dsn_dir, "a"), "w") as handle:
+        handle.write("http://stale@h/1\n")
+    with open(os.path.join(config.dsn_dir, "gone"), "w") as handle:
+        handle.write("http://k@h/9\n")
+    backend = FakeBackend(teams=["apps"], projects=[("a", "apps")])
+    result = run(backend)
+    [r] = result.apps
+    assert r.action == "unchanged" and r.dsn_written and result.changed
+    assert result.orphans == ["gone"]
+    assert os.path.exists(os.path.join(config.dsn_dir, "gone"))
+
+
+def test_bad_definition_fails_the_run_but_not_the_good_ones(setup):
+    config, define, run = setup
+    define("good")
+    with open(os.path.join(config.definitions_dir, "bad.yaml"), "w") as handle:
+        handle.write("project: [\n")
+    result = run(FakeBackend(teams=["apps"]))
+    assert result.failed and len(result.problems) == 1 and "bad.yaml" in result.problems[0]
+    assert os.listdir(config.dsn_dir) == ["good"]
+
+
+def test_project_in_another_team_is_used_where_it_is_with_a_warning(setup):
+    config, define, run = setup
+    define("a", team="payments")
+    backend = FakeBackend(teams=["apps"], projects=[("a", "apps")])
+    result = run(backend)
+    assert [r.action for r in result.apps] == ["adopt"] and not result.failed
+    assert "payments" not in backend.teams
+    [warning] = result.warnings
+    assert "in team 'apps', not 'payments'" in warning

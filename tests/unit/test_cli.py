@@ -1,0 +1,186 @@
+import json
+import os
+
+import pytest
+
+from sentry_puppet import __version__, apply, cli
+from tests.support.fake_backend import FakeBackend
+
+TOKEN = "feedfacefeedfacefeedfacefeedfacefeedface"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
+    (tmp_path / "token").write_text(TOKEN)
+    (tmp_path / "token").chmod(0o600)
+    (tmp_path / "defs").mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text("backend: bugsink\nurl: http://bugsink.test\ntoken_file: token\n"
+                      "team: apps\ndefinitions_dir: defs\ndsn_dir: dsn\n")
+    monkeypatch.setenv("SENTRY_PUPPET_CONFIG", str(config))
+    backend = FakeBackend(teams=["apps"])
+    monkeypatch.setattr(apply, "make_backend", lambda c: backend)
+    monkeypatch.setattr(cli, "make_backend", lambda c: backend)
+    return tmp_path, backend
+
+
+def define(tmp_path, name, text):
+    (tmp_path / "defs" / name).write_text(text)
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err
+    return code, out, err
+
+
+@pytest.mark.parametrize("changed, failed, detailed, code", [
+    (False, False, False, 0), (True, False, False, 0), (True, False, True, 2),
+    (False, False, True, 0), (True, True, True, 1), (False, True, False, 1),
+])
+def test_exit_code(changed, failed, detailed, code):
+    assert cli.exit_code(changed, failed, detailed) == code
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0 and __version__ in capsys.readouterr().out
+
+
+def test_sync_prints_plan_lines_and_summary_then_detailed_exit_codes(env, capsys):
+    tmp_path, backend = env
+    define(tmp_path, "shop-app01.yaml", "project: Shop\nplatform: Ruby\nteam: payments\n"
+                                        "source: app01.example.com\n")
+    define(tmp_path, "shop-app02.yaml", "project: Shop\nplatform: ruby\nteam: payments\n"
+                                        "source: app02.example.com\n")
+    code, out, err = run(capsys, "sync", "--check")
+    assert code == 2 and backend.projects == {}
+    assert "+ team payments" in out
+    assert "+ project shop (ruby) in payments" in out
+    assert "from app01.example.com, app02.example.com" in out
+    assert out.strip().splitlines()[-1].startswith("Plan: 1 team and 1 project to create")
+    assert "Nothing was changed (--dry-run)" in out
+
+    code, out, err = run(capsys, "sync", "--detailed-exitcodes")
+    assert code == 2 and list(backend.projects) == ["shop"]
+    assert "Sync: 1 team created; projects: 1 created, 0 adopted, 0 unchanged, 0 failed" in out
+    assert (tmp_path / "dsn" / "Shop").read_text() == backend.projects["shop"].dsn + "\n"
+
+    code, out, err = run(capsys, "sync", "--detailed-exitcodes")
+    assert code == 0 and "= 1 project unchanged" in out and err == ""
+    code, out, err = run(capsys, "dsn", "Shop")
+    assert code == 0 and out == backend.projects["shop"].dsn + "\n"
+
+
+def test_json_document(env, capsys):
+    tmp_path, backend = env
+    define(tmp_path, "a.yaml", "project: a\n")
+    define(tmp_path, "bad.yaml", "- not a mapping\n")
+    code, out, err = run(capsys, "sync", "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["summary"] == {"created": 1, "adopted": 0, "unchanged": 0, "failed": 1,
+                              "dsn_files_written": 1}
+    assert doc["projects"][0]["app"] == "a" and doc["projects"][0]["action"] == "create"
+    assert "bad.yaml" in doc["problems"][0]
+    assert "bad.yaml: is not a mapping" in err
+
+
+def test_failure_named_on_stderr_exit_1_others_done(env, capsys):
+    tmp_path, backend = env
+    backend.fail_create.add("b")
+    define(tmp_path, "a.yaml", "project: a\n")
+    define(tmp_path, "b.yaml", "project: b\n")
+    code, out, err = run(capsys, "sync", "--detailed-exitcodes")
+    assert code == 1
+    assert "sentry-puppet: app b: http://bugsink.test/api/projects/ answered 500" in err
+    assert "! project b (other) in apps  FAILED" in out
+    assert os.listdir(str(tmp_path / "dsn")) == ["a"]
+
+
+def test_expected_errors_print_one_line_no_traceback(env, capsys, tmp_path):
+    code, out, err = run(capsys, "--config", str(tmp_path / "missing.yaml"), "sync")
+    assert code == 1 and out == ""
+    assert err.startswith("sentry-puppet: %s: config file not found" % (tmp_path / "missing.yaml"))
+    assert "Traceback" not in err
+
+
+def test_missing_token_only_matters_to_server_commands(env, capsys):
+    tmp_path, backend = env
+    (tmp_path / "token").unlink()
+    define(tmp_path, "a.yaml", "project: a\n")
+    code, out, err = run(capsys, "validate")
+    assert code == 0 and "1 apps from 1 definition files, 0 bad" in out
+    assert "token_file" in err and "sync and dsn will fail" in err
+    code, out, err = run(capsys, "sync")
+    assert code == 1 and "token_file" in err and "does not exist" in err
+
+
+def test_validate_names_each_bad_file(env, capsys):
+    tmp_path, backend = env
+    define(tmp_path, "a.yaml", "project: a\n")
+    define(tmp_path, "b.yaml", "project: a/b\n")
+    define(tmp_path, "c.yaml", "")
+    code, out, err = run(capsys, "validate")
+    assert code == 1
+    assert "b.yaml: app name 'a/b' contains a path separator" in err
+    assert "c.yaml: is empty" in err
+    assert backend.calls == []
+
+
+def test_dsn_of_unknown_app_says_what_to_do(env, capsys):
+    code, out, err = run(capsys, "dsn", "nope")
+    assert code == 1 and "app 'nope' has no project" in err and "sentry-puppet sync" in err
+
+
+def test_global_options_after_the_command(env, capsys, tmp_path):
+    code, out, err = run(capsys, "validate", "--json")
+    assert code == 0 and json.loads(out)["apps"] == []
+
+
+def test_jobs_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["sync", "--jobs", "0"])
+    assert info.value.code == 1 and "--jobs" in capsys.readouterr().err  # 2 would mean "changed"
+
+
+def test_dsn_refuses_a_name_that_leaves_dsn_dir(env, capsys):
+    tmp_path, backend = env
+    (tmp_path / "secret").write_text("not a dsn\n")
+    code, out, err = run(capsys, "dsn", "../secret")
+    assert code == 1 and out == "" and "'../secret' contains a path separator" in err
+
+
+def test_progress_only_on_a_terminal(env, capsys, monkeypatch):
+    tmp_path, backend = env
+    define(tmp_path, "a.yaml", "project: a\n")
+    define(tmp_path, "b.yaml", "project: b\n")
+    code, out, err = run(capsys, "sync")
+    assert code == 0 and "projects" not in err  # not a TTY: no progress
+    define(tmp_path, "c.yaml", "project: c\n")
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "sync")
+    assert code == 0 and "\r1/1 projects" in err
+    assert "\r1/1 projects" not in out
+
+
+def test_sync_waits_for_a_running_sync_then_gives_up_clearly(env, capsys, monkeypatch):
+    from sentry_puppet.fsutil import RunLock
+    tmp_path, backend = env
+    define(tmp_path, "a.yaml", "project: a\n")
+    monkeypatch.setattr(apply, "LOCK_WAIT", 0.3)
+    (tmp_path / "dsn").mkdir()
+    with RunLock(str(tmp_path / "dsn.lock")):
+        code, out, err = run(capsys, "sync")
+    assert code == 1 and backend.calls == []
+    assert "another sentry-puppet run holds %s" % (tmp_path / "dsn.lock") in err
+    assert run(capsys, "sync")[0] == 0
+
+
+def test_json_document_even_for_a_fatal_error(env, capsys, tmp_path):
+    code, out, err = run(capsys, "--json", "--config", str(tmp_path / "missing.yaml"), "sync")
+    assert code == 1 and "config file not found" in err
+    assert json.loads(out) == {"failed": True, "error": err.strip()[len("sentry-puppet: "):]}

@@ -75,8 +75,26 @@ def render_vhost(config, dry_run=False):
             raise VhostError("%s: vhost.path %s: directory %s does not exist; create it (is "
                              "Apache installed?) or correct vhost.path"
                              % (config.path, path, os.path.dirname(path)))
+        _check_files_exist(config.path, settings)
         atomic_write(path, text, mode=0o644)
     return RenderResult(path, changed=True, written=not dry_run, diff=diff)
+
+
+def _check_files_exist(config_path, settings):
+    # A site naming a missing certificate stops Apache, with every other site, at its next
+    # reload: refuse to write it rather than let that happen.
+    wanted = [("vhost.ssl_certificate", settings["ssl_certificate"]),
+              ("vhost.ssl_certificate_key", settings["ssl_certificate_key"]),
+              ("vhost.client_ca_file", settings["client_ca_file"]),
+              ("vhost.client_crl_file", settings["client_crl_file"])]
+    if settings["wsgi"]:
+        wanted += [("vhost.wsgi.python_home", settings["wsgi"]["python_home"]),
+                   ("vhost.wsgi.script", settings["wsgi"]["script"])]
+    for key, path in wanted:
+        if path is not None and not os.path.exists(path):
+            raise VhostError("%s: %s %s does not exist; Apache would not start with this site. "
+                             "Put the file in place first (or correct %s); nothing was written"
+                             % (config_path, key, path, key))
 
 
 def check_settings(config):

@@ -26,7 +26,7 @@ DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.com/42"
 class Site:
     """A config.yaml with a `vhost` section, in a directory Apache's user can read."""
 
-    def __init__(self, mode, **wsgi):
+    def __init__(self, mode, proxy=None, **wsgi):
         self.root = shared_tmpdir("sentry-puppet-vhost-")
         self.pki = TestPKI.create(os.path.join(self.root, "pki"))
         os.chmod(os.path.join(self.root, "pki"), 0o755)
@@ -46,7 +46,7 @@ class Site:
         if mode == "wsgi":
             vhost["wsgi"] = wsgi
         else:
-            vhost["proxy"] = "http://127.0.0.1:%d" % free_port()  # nothing listens there
+            vhost["proxy"] = proxy or "http://127.0.0.1:%d" % free_port()  # none listens
         self.config = os.path.join(self.root, "config.yaml")
         with open(self.config, "w", encoding="utf-8") as handle:
             yaml.safe_dump({"backend": "bugsink", "url": self.url, "team": "apps",
@@ -231,6 +231,23 @@ def test_plain_http_redirects_to_https(dsn_site):
          "http://127.0.0.1:%d/dsn/shop" % dsn_site.http_port],
         stdout=subprocess.PIPE, text=True, check=True)
     assert result.stdout == "301 https://localhost:%d/dsn/shop" % dsn_site.https_port
+
+
+def test_proxy_mode_forwards_all_but_dsn_with_host_and_scheme(httpserver):
+    site = Site("proxy", proxy=httpserver.url_for("/")).render()
+    try:
+        site.publish("shop")
+        httpserver.expect_request("/api/0/projects/", headers={
+            "Host": "127.0.0.1:%d" % site.https_port, "X-Forwarded-Proto": "https",
+        }).respond_with_json([])
+        with site.apache().start():
+            status, body, _ = curl(site.url + "/api/0/projects/", site.pki.ca_file)
+            assert (status, body) == (200, "[]")
+            status, body, _ = curl(site.url + "/dsn/shop", site.pki.ca_file, site.pki.client)
+            assert (status, body) == (200, DSN + "\n")
+        assert [request.path for request, _ in httpserver.log] == ["/api/0/projects/"]
+    finally:
+        remove_tree(site.root)
 
 
 # ---------------------------------------------------------------------------------------------

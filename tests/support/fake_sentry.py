@@ -145,10 +145,8 @@ class FakeSentry:
             "id": public, "name": "Default", "label": "Default", "public": public,
             "secret": uuid.uuid4().hex, "projectId": int(project_id), "isActive": True,
             "dateCreated": DATE,
-            "dsn": {"public": "%s://%s@%s/%s" % (self.scheme, public, self.netloc, project_id),
-                    "secret": "", "csp": "", "security": "", "minidump": "", "nel": "",
-                    "unreal": "", "crons": "", "cdn": "", "playstation": "", "integration": "",
-                    "otlp_traces": "", "otlp_logs": ""}})]
+            "dsn": {"public": "%s://%s@%s/%s" % (self.scheme, public, self.netloc,
+                                                 project_id)}})]
         return self.projects[slug]
 
     def project_slugs(self):

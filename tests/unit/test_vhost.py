@@ -12,14 +12,19 @@ from sentry_puppet.vhost import VhostError, render, render_vhost
 
 
 def write_config(tmp_path, **vhost_changes):
+    """A config whose vhost names files that exist, in tmp_path/files."""
+    files = tmp_path / "files"
+    (files / "venv").mkdir(parents=True, exist_ok=True)
+    for name in ("sentry.pem", "sentry.key", "ca.pem", "crl.pem", "wsgi.py"):
+        (files / name).write_text("x\n")
     vhost = {
         "path": str(tmp_path / "sites" / "sentry.conf"),
         "server_name": "sentry.example.com",
-        "ssl_certificate": "/etc/ssl/sentry.pem",
-        "ssl_certificate_key": "/etc/ssl/sentry.key",
-        "client_ca_file": "/var/lib/puppet/ssl/certs/ca.pem",
-        "client_crl_file": "/var/lib/puppet/ssl/crl.pem",
-        "wsgi": {"python_home": "/opt/bugsink/venv", "script": "/opt/bugsink/wsgi.py",
+        "ssl_certificate": str(files / "sentry.pem"),
+        "ssl_certificate_key": str(files / "sentry.key"),
+        "client_ca_file": str(files / "ca.pem"),
+        "client_crl_file": str(files / "crl.pem"),
+        "wsgi": {"python_home": str(files / "venv"), "script": str(files / "wsgi.py"),
                  "python_path": "/etc/bugsink"},
     }
     for key, value in vhost_changes.items():
@@ -44,11 +49,12 @@ def rendered(tmp_path, **changes):
 
 def test_wsgi_site_serves_the_app_in_daemon_mode_with_authorization_passed(tmp_path):
     text = rendered(tmp_path)
-    assert ("WSGIDaemonProcess sentry_puppet python-home=/opt/bugsink/venv "
-            "python-path=/etc/bugsink processes=2 threads=15") in text
+    files = tmp_path / "files"
+    assert ("WSGIDaemonProcess sentry_puppet python-home=%s python-path=/etc/bugsink "
+            "processes=2 threads=15" % (files / "venv")) in text
     assert "WSGIApplicationGroup %{GLOBAL}" in text
     assert "WSGIPassAuthorization On" in text
-    assert 'WSGIScriptAlias / "/opt/bugsink/wsgi.py"' in text
+    assert 'WSGIScriptAlias / "%s"' % (files / "wsgi.py") in text
     assert "ProxyPass" not in text
 
 
@@ -67,8 +73,8 @@ def test_tls_12_and_up_and_dsn_only_for_verified_clients(tmp_path):
     assert "SSLProtocol -all +TLSv1.2 +TLSv1.3" in text
     assert "SSLVerifyClient optional" in text
     assert "SSLVerifyClient require" not in text
-    assert 'SSLCACertificateFile "/var/lib/puppet/ssl/certs/ca.pem"' in text
-    assert 'SSLCARevocationFile "/var/lib/puppet/ssl/crl.pem"' in text
+    assert 'SSLCACertificateFile "%s"' % (tmp_path / "files" / "ca.pem") in text
+    assert 'SSLCARevocationFile "%s"' % (tmp_path / "files" / "crl.pem") in text
     assert 'Alias /dsn/ "/var/lib/sentry_puppet/dsn/"' in text
     assert "Require expr \"%{SSL_CLIENT_VERIFY} == 'SUCCESS'\"" in text
     assert "ForceType text/plain" in text
@@ -187,6 +193,24 @@ def test_missing_directory_is_named(tmp_path):
     config = load_config(write_config(tmp_path, path=str(tmp_path / "nope" / "s.conf")),
                          need_token=False)
     with pytest.raises(VhostError, match="directory .*nope does not exist"):
+        render_vhost(config)
+
+
+@pytest.mark.parametrize("key", ["ssl_certificate", "client_crl_file"])
+def test_missing_certificate_file_is_named_and_nothing_written(tmp_path, key):
+    config = load_config(write_config(tmp_path, **{key: str(tmp_path / "gone.pem")}),
+                         need_token=False)
+    with pytest.raises(VhostError, match=r"vhost\.%s .*gone\.pem does not exist" % key):
+        render_vhost(config)
+    assert not (tmp_path / "sites" / "sentry.conf").exists()
+    assert render_vhost(config, dry_run=True).changed  # --check still says what would change
+
+
+def test_missing_wsgi_script_is_named(tmp_path):
+    config = load_config(write_config(tmp_path, wsgi={
+        "python_home": str(tmp_path / "files" / "venv"), "script": "/nonexistent/wsgi.py"}),
+        need_token=False)
+    with pytest.raises(VhostError, match=r"vhost\.wsgi\.script /nonexistent/wsgi.py"):
         render_vhost(config)
 
 

@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""Facter external fact: the apps deployed on this host, their language and their DSN.
+
+Prints one JSON document that Facter 4 reads as facts:
+  deployed_apps   "Foo-Bar,billing"          sorted app names, comma-separated
+  <key>_lang      "ruby"                     Sentry platform id; key = foo_bar for Foo-Bar
+  <key>_dsn       "https://...@sentry/7"     only when a DSN is known
+  sentry_apps     {"Foo-Bar": {"lang", "path", "key", "lang_from", "dsn"?}}
+
+It runs on every Puppet run, before any catalog, with whatever python3 the host has: standard
+library only, Python 3.6+, and it never breaks a run. Whatever happens it exits 0 with the
+facts it could determine; each problem is one line on stderr naming the app and the cause.
+Configuration: /etc/sentry_puppet/facts.conf, or $SENTRY_PUPPET_FACTS_CONFIG (see docs/facts.md).
+`--explain` (or SENTRY_PUPPET_FACTS_EXPLAIN=1) tells on stderr how each app was decided.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+CONFIG_PATH = "/etc/sentry_puppet/facts.conf"
+DEFAULTS = {
+    "roots": ["/srv/apps", "/var/www"],
+    "ignore": ["html", "lost+found"],
+    "url": None,
+    "ca_file": None,
+    "cert_file": None,
+    "key_file": None,
+    "cache_dir": "/var/cache/sentry_puppet",
+    "ttl": 86400,           # seconds before a cached DSN is asked for again
+    "negative_ttl": 900,    # seconds a 404 ("no project yet") is believed
+    "timeout": 3,           # seconds per request
+    "budget": 10,           # seconds for all fetches together; Facter would wait 300
+    "jobs": 8,              # fetches in flight at once
+}
+# Puppet's SSL directories: Puppet's own packages, then Debian's.
+SSLDIRS = ["/etc/puppetlabs/puppet/ssl", "/var/lib/puppet/ssl"]
+PUPPET_CONFS = ["/etc/puppetlabs/puppet/puppet.conf", "/etc/puppet/puppet.conf"]
+
+# First match wins, so that the framework's own file beats the asset pipeline's
+# package.json: Rails, Django, Laravel and Phoenix apps all carry one.
+LANGUAGE_MARKERS = [
+    ("elixir", ["mix.exs"]),
+    ("ruby", ["Gemfile", "config.ru"]),
+    ("php", ["artisan", "composer.json", "wp-config.php", "index.php"]),
+    ("python", ["manage.py", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt",
+                "Pipfile", "wsgi.py"]),
+    ("java", ["pom.xml", "build.gradle", "build.gradle.kts", "WEB-INF", "*.war", "*.jar"]),
+    ("dotnet", ["*.sln", "*.csproj", "*.fsproj", "*.vbproj"]),
+    ("go", ["go.mod"]),
+    ("rust", ["Cargo.toml"]),
+    ("dart", ["pubspec.yaml"]),
+    ("node", ["package.json"]),
+]
+DSN_RE = re.compile(r"^https?://[A-Za-z0-9]+(:[A-Za-z0-9]+)?@[A-Za-z0-9.\-]+(:[0-9]+)?"
+                    r"(/[A-Za-z0-9._~\-]+)*/[0-9]+$")
+BAD_NAME_RE = re.compile(r"[\x00-\x1f\x7f=/]")
+
+
+def warn(message):
+    sys.stderr.write("sentry_apps: %s\n" % message)
+
+
+def fact_key(name):
+    """The app name as a Puppet variable: lowercase, anything outside [a-z0-9_] becomes _."""
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())
+
+
+def is_dsn(text):
+    return bool(DSN_RE.match(text))
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+def load_config(path):
+    settings = dict(DEFAULTS)
+    settings["apps"] = {}
+    if not os.path.exists(path):
+        return settings
+    import configparser
+    parser = configparser.ConfigParser(inline_comment_prefixes=(";",), interpolation=None)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        warn("%s: unreadable, using the defaults (%s)" % (path, _one_line(exc)))
+        return settings
+    if parser.has_section("apps"):
+        for key in ("roots", "ignore"):
+            if parser.has_option("apps", key):
+                settings[key] = parser.get("apps", key).split()
+    if parser.has_section("dsn"):
+        dsn = parser["dsn"]
+        for key in ("url", "ca_file", "cert_file", "key_file", "cache_dir"):
+            if dsn.get(key):
+                settings[key] = dsn.get(key).strip()
+        for key in ("ttl", "negative_ttl", "timeout", "budget", "jobs"):
+            if key in dsn:
+                try:
+                    value = float(dsn[key])
+                    if value <= 0:
+                        raise ValueError
+                    settings[key] = value
+                except ValueError:
+                    warn("%s: [dsn] %s = %r is not a positive number; using %s"
+                         % (path, key, dsn[key], DEFAULTS[key]))
+    if settings["url"] and not settings["url"].endswith("/"):
+        settings["url"] += "/"
+    for section in parser.sections():
+        if section.startswith("app:"):
+            options = parser[section]
+            settings["apps"][section[4:].strip()] = {
+                "lang": (options.get("lang") or "").strip().lower() or None,
+                "ignore": options.get("ignore", "false").strip().lower() in
+                ("true", "yes", "1", "on"),
+            }
+    return settings
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+# -- discovery and language --------------------------------------------------------------------
+
+def discover(settings):
+    """-> [(name, path)] in a stable order: roots in their order, names sorted in each."""
+    found = {}
+    ignore = set(settings["ignore"])
+    overrides = settings["apps"]
+    for root in settings["roots"]:
+        try:
+            names = sorted(os.listdir(root))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            warn("app root %s: cannot be read (%s)" % (root, exc.strerror or exc))
+            continue
+        for name in names:
+            path = os.path.join(root, name)
+            if name.startswith(".") or name in ignore or not os.path.isdir(path):
+                continue
+            if overrides.get(name, {}).get("ignore"):
+                continue
+            problem = name_problem(name)
+            if problem:
+                warn("app %r in %s: left out, %s" % (name, root, problem))
+                continue
+            if name in found:
+                warn("app %r: found in %s and in %s; using %s"
+                     % (name, found[name], path, found[name]))
+                continue
+            found[name] = path
+    apps, keys = [], {}
+    for name in sorted(found):
+        key = fact_key(name)
+        if key in keys:
+            warn("app %r: its fact name %s_lang is taken by app %r; left out"
+                 % (name, key, keys[key]))
+            continue
+        keys[key] = name
+        apps.append((name, found[name]))
+    return apps
+
+
+def name_problem(name):
+    if BAD_NAME_RE.search(name):
+        return "its name has a control character, '=' or '/', which no fact name can hold"
+    if len(name) > 50:
+        return "its name is longer than 50 characters"
+    if not fact_key(name).strip("_"):
+        return "its name gives no usable fact name"
+    return None
+
+
+def detect_language(path):
+    """-> (platform, the file that decided it). Reads one directory listing, nothing else."""
+    current = os.path.join(path, "current")
+    if os.path.isdir(current):  # Capistrano: current -> releases/<timestamp>
+        path = current
+    try:
+        names = set(os.listdir(path))
+    except OSError as exc:
+        return "other", "(unreadable: %s)" % (exc.strerror or exc)
+    for lang, markers in LANGUAGE_MARKERS:
+        for marker in markers:
+            if marker.startswith("*"):
+                hit = next((n for n in sorted(names) if n.endswith(marker[1:])), None)
+            else:
+                hit = marker if marker in names else None
+            if hit:
+                return lang, os.path.join(path, hit)
+    return "other", None
+
+
+# -- the DSN cache ----------------------------------------------------------------------------
+
+def cache_file(settings, name):
+    return os.path.join(settings["cache_dir"], name + ".json")
+
+
+def read_cache(settings, name):
+    """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt."""
+    try:
+        with open(cache_file(settings, name), encoding="utf-8") as handle:
+            entry = json.load(handle)
+        if not isinstance(entry, dict) or not isinstance(entry.get("checked"), (int, float)):
+            raise ValueError("not a cache entry")
+        if entry.get("dsn") is not None and not is_dsn(str(entry["dsn"])):
+            raise ValueError("holds no DSN")
+        return entry
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        warn("app %r: cache file %s ignored (%s)" % (name, cache_file(settings, name),
+                                                   _one_line(exc)))
+        return {}
+
+
+def write_cache(settings, name, entry):
+    directory = settings["cache_dir"]
+    target = cache_file(settings, name)
+    temp = "%s.tmp-%d" % (target, os.getpid())
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(entry, handle)
+        os.replace(temp, target)
+    except OSError as exc:
+        warn("app %r: cannot write the cache file %s (%s); the DSN will be asked for again "
+             "next run" % (name, target, exc.strerror or exc))
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def needs_fetch(entry, settings, now):
+    age = now - entry.get("checked", 0)
+    if entry.get("dsn"):
+        return age >= settings["ttl"]
+    if entry.get("status") == 404:
+        return age >= settings["negative_ttl"]
+    return True
+
+
+# -- fetching ---------------------------------------------------------------------------------
+
+def tls_files(settings):
+    """-> (ca_file, cert_file, key_file, why-not): the config's, else the Puppet agent's."""
+    ca, cert, key = settings["ca_file"], settings["cert_file"], settings["key_file"]
+    if not (ca and cert and key):
+        certname = puppet_certname()
+        for ssldir in SSLDIRS:
+            if os.path.exists(os.path.join(ssldir, "certs", "ca.pem")):
+                ca = ca or os.path.join(ssldir, "certs", "ca.pem")
+                cert = cert or os.path.join(ssldir, "certs", certname + ".pem")
+                key = key or os.path.join(ssldir, "private_keys", certname + ".pem")
+                break
+    if not ca or not os.path.exists(ca):
+        return None, None, None, ("no CA to trust (%s); set [dsn] ca_file"
+                                  % (ca or "no Puppet ssldir in " + " or ".join(SSLDIRS)))
+    for label, path in (("certificate", cert), ("key", key)):
+        if not path or not os.path.exists(path):
+            return None, None, None, ("no client %s (%s); set [dsn] cert_file and key_file"
+                                      % (label, path))
+    return ca, cert, key, None
+
+
+def puppet_certname():
+    import configparser
+    for conf in PUPPET_CONFS:
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read(conf, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        for section in ("agent", "main"):
+            if parser.has_option(section, "certname"):
+                return parser.get(section, "certname").strip().lower()
+    import socket
+    return socket.getfqdn().lower()
+
+
+def make_context(ca_file, cert_file, key_file):
+    import ssl
+    context = ssl.create_default_context(cafile=ca_file)  # this CA only, not the system's
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # Apache may ask for the client certificate after the TLS 1.3 handshake.
+    context.post_handshake_auth = True
+    if cert_file and key_file:
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def get(url, context, timeout):
+    """-> (status, dsn, error) for one GET of a /dsn/ URL."""
+    import urllib.error
+    import urllib.request
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=context))
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            body = response.read(4096)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code, None, "HTTP %d" % exc.code
+    except Exception as exc:  # refused, timeout, TLS failure, garbage: all just "no answer"
+        reason = getattr(exc, "reason", exc)
+        return None, None, _one_line(reason)
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        return status, None, "the answer is not a DSN (not ASCII text)"
+    lines = text.splitlines()
+    if len(lines) != 1 or not is_dsn(lines[0].strip()):
+        return status, None, "the answer is not a DSN (%d lines, starting %r)" % (
+            len(lines), text[:40])
+    return status, lines[0].strip(), None
+
+
+def fetch_dsn(url, ca_file, cert_file, key_file, timeout):
+    """-> (status, dsn, error): status is None when no HTTP answer came; dsn only when the body
+    is one line that parses as a DSN."""
+    try:
+        context = make_context(ca_file, cert_file, key_file)
+    except (OSError, ValueError) as exc:
+        return None, None, "TLS files unusable (%s)" % _one_line(exc)
+    return get(url, context, timeout)
+
+
+def fetch_all(names, settings, tls):
+    """Fetches concurrently; whatever has not answered when the budget is spent is a failure.
+    -> {name: (status, dsn, error)}"""
+    import threading
+    from urllib.parse import quote
+    context = make_context(*tls)
+    results = {}
+    pending = list(names)
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                name = pending.pop(0)
+            outcome = get(settings["url"] + quote(name, safe=""), context, settings["timeout"])
+            with lock:
+                results[name] = outcome
+
+    # Daemon threads: a fetch still hanging when the budget is spent must not hold the exit.
+    threads = [threading.Thread(target=worker, daemon=True)
+               for _ in range(min(int(settings["jobs"]), len(names)))]
+    deadline = time.monotonic() + settings["budget"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with lock:
+        late = {name: (None, None, "no answer within the %gs budget" % settings["budget"])
+                for name in names if name not in results}
+        late.update(results)
+        return late
+
+
+# -- putting it together ----------------------------------------------------------------------
+
+def collect(settings, explain=False):
+    now = time.time()
+    apps = discover(settings)
+    facts = {"deployed_apps": ",".join(name for name, _ in apps)}
+    structured = {}
+    cached = {}
+    for name, path in apps:
+        lang, decided_by = detect_language(path)
+        override = settings["apps"].get(name, {}).get("lang")
+        if override:
+            lang, decided_by = override, "[app:%s] lang in the config" % name
+        structured[name] = {"lang": lang, "path": path, "key": fact_key(name),
+                            "lang_from": decided_by}
+        facts[fact_key(name) + "_lang"] = lang
+        cached[name] = read_cache(settings, name) if settings["url"] else {}
+
+    fetched = {}
+    if settings["url"]:
+        due = [name for name, _ in apps if needs_fetch(cached[name], settings, now)]
+        if due and not settings["url"].startswith("https://"):
+            warn("DSNs not fetched: [dsn] url %s is not https://; DSNs are only fetched over "
+                 "verified HTTPS" % settings["url"])
+        elif due:
+            ca, cert, key, why_not = tls_files(settings)
+            if why_not:
+                warn("DSNs not fetched from %s: %s" % (settings["url"], why_not))
+            else:
+                try:
+                    fetched = fetch_all(due, settings, (ca, cert, key))
+                except (OSError, ValueError) as exc:
+                    warn("DSNs not fetched from %s: TLS files unusable (%s)"
+                         % (settings["url"], _one_line(exc)))
+
+    for name, _ in apps:
+        entry = cached[name]
+        if name in fetched:
+            entry = settle(name, entry, fetched[name], settings, now)
+        if entry.get("dsn"):
+            structured[name]["dsn"] = entry["dsn"]
+            facts[fact_key(name) + "_dsn"] = entry["dsn"]
+        if explain:
+            explain_app(name, structured[name], entry, fetched.get(name), settings, now)
+    facts["sentry_apps"] = structured
+    return facts
+
+
+def settle(name, entry, outcome, settings, now):
+    """Folds one fetch into the cache entry; an error keeps the last DSN (stale-if-error)."""
+    status, dsn, error = outcome
+    url = settings["url"] + name
+    if dsn:
+        if dsn != entry.get("dsn"):
+            entry = {"dsn": dsn, "status": status, "checked": now}
+            write_cache(settings, name, entry)
+        else:
+            entry = dict(entry, checked=now, status=status)
+            write_cache(settings, name, entry)
+        return entry
+    if status == 404:
+        if entry.get("dsn"):
+            warn("app %r: %s answered 404; keeping the cached DSN" % (name, url))
+            return entry
+        entry = {"dsn": None, "status": 404, "checked": now}
+        write_cache(settings, name, entry)
+        return entry
+    if entry.get("dsn"):
+        warn("app %r: %s failed (%s); keeping the cached DSN" % (name, url, error))
+    else:
+        warn("app %r: %s failed (%s)" % (name, url, error))
+    return entry
+
+
+def explain_app(name, info, entry, outcome, settings, now):
+    if entry.get("checked"):
+        age = "cache %ds old" % (now - entry["checked"])
+    elif settings["url"]:
+        age = "no cache"
+    else:
+        age = "no [dsn] url: nothing fetched"
+    if outcome:
+        last = "fetched: %s" % (outcome[1] and "HTTP %s, a DSN" % outcome[0] or outcome[2])
+    else:
+        last = "not fetched this run"
+    sys.stderr.write("%s: dir %s; %s from %s; %s; %s; dsn %s\n" % (
+        name, info["path"], info["lang"], info["lang_from"] or "no marker file", age, last,
+        entry.get("dsn") or "unknown"))
+
+
+def main(argv):
+    explain = "--explain" in argv[1:] or bool(os.environ.get("SENTRY_PUPPET_FACTS_EXPLAIN"))
+    try:
+        settings = load_config(os.environ.get("SENTRY_PUPPET_FACTS_CONFIG") or CONFIG_PATH)
+        facts = collect(settings, explain)
+    except Exception as exc:  # a bug must not break the Puppet run: say so, print what we can
+        warn("internal error, facts incomplete (%s: %s)" % (exc.__class__.__name__,
+                                                            _one_line(exc)))
+        facts = {"deployed_apps": "", "sentry_apps": {}}
+    sys.stdout.write(json.dumps(facts, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

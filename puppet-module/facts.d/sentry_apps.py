@@ -287,9 +287,14 @@ def puppet_certname():
 def make_context(ca_file, cert_file, key_file):
     import ssl
     context = ssl.create_default_context(cafile=ca_file)  # this CA only, not the system's
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    # Apache may ask for the client certificate after the TLS 1.3 handshake.
-    context.post_handshake_auth = True
+    if hasattr(ssl, "TLSVersion"):
+        context.minimum_version = ssl.TLSVersion.TLSv1_2  # novermin (3.7+; 3.6 has OP_NO_*)
+    else:
+        context.options |= ssl.OP_NO_TLSv1 | ssl.OP_NO_TLSv1_1
+    if hasattr(context, "post_handshake_auth"):
+        # Python 3.8+: lets a server ask for the client certificate after a TLS 1.3
+        # handshake. Our vhost asks during the handshake, so older Pythons work too.
+        context.post_handshake_auth = True
     if cert_file and key_file:
         context.load_cert_chain(cert_file, key_file)
     return context
@@ -409,7 +414,7 @@ def collect(settings, explain=False):
             structured[name]["dsn"] = entry["dsn"]
             facts[fact_key(name) + "_dsn"] = entry["dsn"]
         if explain:
-            explain_app(name, structured[name], entry, fetched.get(name), settings, now)
+            explain_app(name, structured[name], cached[name], fetched.get(name), settings, now)
     facts["sentry_apps"] = structured
     return facts
 
@@ -440,9 +445,9 @@ def settle(name, entry, outcome, settings, now):
     return entry
 
 
-def explain_app(name, info, entry, outcome, settings, now):
-    if entry.get("checked"):
-        age = "cache %ds old" % (now - entry["checked"])
+def explain_app(name, info, before, outcome, settings, now):
+    if before.get("checked"):
+        age = "cache %ds old" % (now - before["checked"])
     elif settings["url"]:
         age = "no cache"
     else:
@@ -453,7 +458,7 @@ def explain_app(name, info, entry, outcome, settings, now):
         last = "not fetched this run"
     sys.stderr.write("%s: dir %s; %s from %s; %s; %s; dsn %s\n" % (
         name, info["path"], info["lang"], info["lang_from"] or "no marker file", age, last,
-        entry.get("dsn") or "unknown"))
+        info.get("dsn") or "unknown"))
 
 
 def main(argv):

@@ -1,0 +1,252 @@
+"""The external fact on temporary app trees: discovery, language, names, config, no network."""
+import ast
+import filecmp
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.facts_support import FACT, REPO, load_fact_module, run_fact, write_config
+
+fact = load_fact_module()
+
+
+def make_app(root, name, *files):
+    app = root / name
+    app.mkdir(parents=True, exist_ok=True)
+    for relative in files:
+        target = app / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("")
+    return app
+
+
+@pytest.mark.parametrize("files, lang", [
+    (["Gemfile"], "ruby"),
+    (["config.ru"], "ruby"),
+    (["manage.py"], "python"),
+    (["requirements.txt"], "python"),
+    (["pyproject.toml"], "python"),
+    (["package.json"], "node"),
+    (["composer.json"], "php"),
+    (["index.php"], "php"),
+    (["pom.xml"], "java"),
+    (["build.gradle"], "java"),
+    (["build.gradle.kts"], "java"),
+    (["shop.war"], "java"),
+    (["app.jar"], "java"),
+    (["go.mod"], "go"),
+    (["Shop.csproj"], "dotnet"),
+    (["Shop.sln"], "dotnet"),
+    (["mix.exs"], "elixir"),
+    (["Cargo.toml"], "rust"),
+    (["pubspec.yaml"], "dart"),
+    (["README.md"], "other"),
+    ([], "other"),
+])
+def test_every_language_row(tmp_path, files, lang):
+    app = make_app(tmp_path, "app", *files)
+    assert fact.detect_language(str(app))[0] == lang
+
+
+@pytest.mark.parametrize("files, lang", [
+    (["Gemfile", "config.ru", "package.json"], "ruby"),              # Rails with assets
+    (["manage.py", "requirements.txt", "package.json"], "python"),   # Django with assets
+    (["artisan", "composer.json", "package.json"], "php"),           # Laravel
+    (["mix.exs", "assets/package.json"], "elixir"),                  # Phoenix
+])
+def test_frameworks_beat_their_asset_pipeline(tmp_path, files, lang):
+    app = make_app(tmp_path, "app", *files)
+    decided, by = fact.detect_language(str(app))
+    assert decided == lang
+    assert os.path.basename(by) != "package.json"
+
+
+def test_capistrano_current_release_decides(tmp_path):
+    app = make_app(tmp_path, "shop", "releases/20260101/Gemfile", "shared/package.json")
+    os.symlink("releases/20260101", str(app / "current"))
+    lang, by = fact.detect_language(str(app))
+    assert lang == "ruby" and by.endswith(os.path.join("current", "Gemfile"))
+
+
+def test_discovery_skips_hidden_ignored_and_files(tmp_path):
+    root = tmp_path / "apps"
+    for name in ("shop", ".git", "html", "lost+found", "scratch", "legacy"):
+        make_app(root, name)
+    (root / "notes.txt").write_text("")
+    config = tmp_path / "facts.conf"
+    config.write_text("[apps]\nroots = %s\nignore = html lost+found scratch\n"
+                      "[app:legacy]\nignore = true\n" % root)
+    run = run_fact(config)
+    assert run.facts["deployed_apps"] == "shop"
+
+
+def test_symlinked_app_directory_is_followed(tmp_path):
+    real = make_app(tmp_path / "elsewhere", "shop", "go.mod")
+    root = tmp_path / "apps"
+    root.mkdir()
+    os.symlink(str(real), str(root / "shop"))
+    run = run_fact(write_config(tmp_path / "facts.conf", [root]))
+    assert run.facts["shop_lang"] == "go"
+
+
+def test_tricky_names(tmp_path):
+    root = tmp_path / "apps"
+    for name in ("Foo-Bar", "café", "a b", "x=y", "n" * 51, "tab\there"):
+        make_app(root, name, "Gemfile")
+    run = run_fact(write_config(tmp_path / "facts.conf", [root]))
+    facts = run.facts
+    assert facts["deployed_apps"] == "Foo-Bar,a b,café"
+    assert facts["foo_bar_lang"] == "ruby"
+    assert facts["caf__lang"] == "ruby" and facts["a_b_lang"] == "ruby"
+    assert set(facts["sentry_apps"]) == {"Foo-Bar", "café", "a b"}
+    assert "'x=y'" in run.stderr and "longer than 50" in run.stderr and "tab" in run.stderr
+
+
+def test_same_app_under_two_roots_first_root_wins(tmp_path):
+    first = make_app(tmp_path / "srv", "shop", "Gemfile")
+    make_app(tmp_path / "www", "shop", "package.json")
+    run = run_fact(write_config(tmp_path / "facts.conf", [tmp_path / "srv", tmp_path / "www"]))
+    assert run.facts["sentry_apps"]["shop"]["path"] == str(first)
+    assert run.facts["shop_lang"] == "ruby"
+    assert "'shop'" in run.stderr and str(tmp_path / "www") in run.stderr
+
+
+def test_two_names_with_one_fact_key_keep_the_first(tmp_path):
+    make_app(tmp_path / "apps", "Foo-Bar", "Gemfile")
+    make_app(tmp_path / "apps", "foo_bar", "go.mod")
+    run = run_fact(write_config(tmp_path / "facts.conf", [tmp_path / "apps"]))
+    assert run.facts["deployed_apps"] == "Foo-Bar"
+    assert "foo_bar_lang is taken" in run.stderr
+
+
+def test_override_wins_over_detection(tmp_path):
+    make_app(tmp_path / "apps", "legacy-billing", "Gemfile")
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "apps"],
+                          extra="[app:legacy-billing]\nlang = Java ; forced\n")
+    run = run_fact(config)
+    assert run.facts["legacy_billing_lang"] == "java"
+
+
+def test_output_is_stable_and_typed(tmp_path):
+    make_app(tmp_path / "apps", "b", "Gemfile")
+    make_app(tmp_path / "apps", "a", "go.mod")
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "apps"])
+    first, second = run_fact(config), run_fact(config)
+    assert first.stdout == second.stdout
+    assert first.facts["deployed_apps"] == "a,b"
+    assert first.facts["sentry_apps"]["a"] == {
+        "lang": "go", "key": "a", "path": str(tmp_path / "apps" / "a"),
+        "lang_from": str(tmp_path / "apps" / "a" / "go.mod")}
+    assert "a_dsn" not in first.facts  # no DSN known: no fact
+
+
+def test_no_roots_at_all(tmp_path):
+    run = run_fact(write_config(tmp_path / "facts.conf", [tmp_path / "missing"]))
+    assert run.facts == {"deployed_apps": "", "sentry_apps": {}}
+    assert run.stderr == ""
+
+
+def test_missing_config_means_defaults(tmp_path):
+    run = run_fact(tmp_path / "no-such.conf")
+    assert "deployed_apps" in run.facts
+
+
+def test_unparseable_config_still_gives_facts(tmp_path):
+    config = tmp_path / "facts.conf"
+    config.write_text("this is [not an ini file\n")
+    run = run_fact(config)
+    assert "deployed_apps" in run.facts
+    assert str(config) in run.stderr and "defaults" in run.stderr
+
+
+def test_bad_number_is_named_and_defaulted(tmp_path):
+    config = write_config(tmp_path / "facts.conf", [tmp_path],
+                          url="https://sentry.example.com/dsn/", extra="ttl = soon\n")
+    run = run_fact(config)
+    assert "ttl = 'soon'" in run.stderr
+
+
+def test_unreadable_root_is_reported(tmp_path):
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "notadir.txt"])
+    (tmp_path / "notadir.txt").write_text("")
+    run = run_fact(config)
+    assert run.facts["deployed_apps"] == "" and "notadir.txt" in run.stderr
+
+
+def test_a_bug_still_prints_valid_output(tmp_path):
+    make_app(tmp_path / "apps", "shop", "Gemfile")
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "apps"])
+    broken = tmp_path / "broken.py"
+    broken.write_text(FACT.read_text().replace("def discover(settings):",
+                                               "def discover(settings):\n    1 / 0"))
+    result = subprocess.run(["/usr/bin/python3", str(broken)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True,
+                            env=dict(os.environ, SENTRY_PUPPET_FACTS_CONFIG=str(config)))
+    assert result.returncode == 0
+    assert result.stdout.strip() == '{"deployed_apps": "", "sentry_apps": {}}'
+    assert "internal error" in result.stderr and "ZeroDivisionError" in result.stderr
+
+
+def test_explain_tells_why(tmp_path):
+    make_app(tmp_path / "apps", "shop", "Gemfile", "package.json")
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "apps"])
+    run = run_fact(config, "--explain")
+    line = [l for l in run.stderr.splitlines() if l.startswith("shop:")][0]
+    assert str(tmp_path / "apps" / "shop") in line and "Gemfile" in line
+    assert "no [dsn] url" in line
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("https://0123456789abcdef0123456789abcdef@sentry.example.com/42", True),
+    ("http://abc@127.0.0.1:8000/7", True),
+    ("https://key:secret@o1.ingest.sentry.io/123", True),
+    ("https://key@host/sub/path/9", True),
+    ("<html>", False),
+    ("https://host/42", False),
+    ("https://key@host/notanumber", False),
+    ("https://key@host/42 extra", False),
+    ("", False),
+])
+def test_dsn_shape(text, ok):
+    assert fact.is_dsn(text) is ok
+
+
+def test_fact_key_mapping():
+    assert fact.fact_key("Foo-Bar") == "foo_bar"
+    assert fact.fact_key("my.app") == "my_app"
+    assert fact.fact_key("café") == "caf_"
+
+
+def test_pluginsync_copy_is_identical_and_executable():
+    copy = REPO / "puppet-module" / "facts.d" / "sentry_apps.py"
+    assert filecmp.cmp(str(FACT), str(copy), shallow=False)
+    for path in (FACT, copy):
+        assert os.stat(str(path)).st_mode & stat.S_IXUSR
+
+
+def test_facts_parse_as_python_3_6():
+    for path in (REPO / "facts").iterdir():
+        ast.parse(path.read_text(encoding="utf-8"), feature_version=(3, 6))
+
+
+def test_vermin_finds_nothing_newer_than_3_6():
+    vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
+    result = subprocess.run([vermin, "-t=3.6-", "--no-tips", "--violations", str(FACT)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_standard_library_only():
+    tree = ast.parse(FACT.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module]
+        for name in names:
+            assert name.split(".")[0] in sys.stdlib_module_names, name

@@ -13,11 +13,13 @@ facts it could determine; each problem is one line on stderr naming the app and 
 Configuration: /etc/sentry_puppet/facts.conf, or $SENTRY_PUPPET_FACTS_CONFIG (see docs/facts.md).
 `--explain` (or SENTRY_PUPPET_FACTS_EXPLAIN=1) tells on stderr how each app was decided.
 """
-import json
 import os
-import re
 import sys
 import time
+
+# A warm run (every DSN cached) costs little more than starting Python, so it imports neither
+# json, re nor configparser (together they cost about as much again as the interpreter's
+# start): the config, the cache files and the output use the small readers and writer below.
 
 CONFIG_PATH = "/etc/sentry_puppet/facts.conf"
 DEFAULTS = {
@@ -53,9 +55,10 @@ LANGUAGE_MARKERS = [
     ("dart", ["pubspec.yaml"]),
     ("node", ["package.json"]),
 ]
-DSN_RE = re.compile(r"^https?://[A-Za-z0-9]+(:[A-Za-z0-9]+)?@[A-Za-z0-9.\-]+(:[0-9]+)?"
-                    r"(/[A-Za-z0-9._~\-]+)*/[0-9]+$")
-BAD_NAME_RE = re.compile(r"[\x00-\x1f\x7f=/]")
+KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+HOST_CHARS = ALNUM | frozenset(".-")
+PATH_CHARS = ALNUM | frozenset("._~-/")
 
 
 def warn(message):
@@ -64,11 +67,78 @@ def warn(message):
 
 def fact_key(name):
     """The app name as a Puppet variable: lowercase, anything outside [a-z0-9_] becomes _."""
-    return re.sub(r"[^a-z0-9_]", "_", name.lower())
+    return "".join(c if c in KEY_CHARS else "_" for c in name.lower())
 
 
 def is_dsn(text):
-    return bool(DSN_RE.match(text))
+    """scheme://key[:secret]@host[:port][/path]/project-id, as Sentry, GlitchTip and Bugsink
+    build them."""
+    scheme, sep, rest = text.partition("://")
+    if scheme not in ("http", "https") or not sep:
+        return False
+    userinfo, sep, location = rest.partition("@")
+    if not sep or not all(part and set(part) <= ALNUM for part in userinfo.split(":", 1)):
+        return False
+    hostport, sep, path = location.partition("/")
+    host, _, port = hostport.partition(":")
+    if not host or not set(host) <= HOST_CHARS or (":" in hostport and not port.isdigit()):
+        return False
+    project = path.rsplit("/", 1)[-1]
+    return bool(sep and project.isdigit() and project.isascii() and set(path) <= PATH_CHARS)
+
+
+def read_ini(path):
+    """-> {section: {key: value}} of an INI file as DESIGN.md shows it (`;`/`#` comments, also
+    after a value). Raises ValueError naming the line that is neither."""
+    sections, current = {}, None
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            text = line.split(" ;", 1)[0].split("\t;", 1)[0].strip()
+            if not text or text[0] in ";#":
+                continue
+            if text.startswith("[") and text.endswith("]"):
+                current = sections.setdefault(text[1:-1].strip(), {})
+            elif current is not None and ("=" in text or ":" in text):
+                sep = "=" if "=" in text else ":"
+                key, _, value = text.partition(sep)
+                current[key.strip().lower()] = value.strip()
+            else:
+                raise ValueError("line %d is neither [section] nor key = value: %r"
+                                 % (number, line.strip()[:60]))
+    return sections
+
+
+JSON_ESCAPES = dict([(code, "\\u%04x" % code) for code in range(0x20)]
+                    + [(ord('"'), '\\"'), (ord("\\"), "\\\\"), (0x7F, "\\u007f")])
+
+
+def to_json(value):
+    """JSON text of str, bool, None, number, list and dict, ASCII only (Facter reads it under
+    LC_ALL=C)."""
+    if isinstance(value, str):
+        try:
+            value.encode("ascii")
+        except UnicodeEncodeError:
+            return '"' + "".join(_json_char(char) for char in value) + '"'
+        return '"' + value.translate(JSON_ESCAPES) + '"'
+    if value is True or value is False or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s: %s" % (to_json(str(k)), to_json(value[k]))
+                               for k in sorted(value)) + "}"
+    return "[" + ", ".join(to_json(item) for item in value) + "]"
+
+
+def _json_char(char):
+    code = ord(char)
+    if code < 0x80:
+        return char.translate(JSON_ESCAPES)
+    if code > 0xFFFF:
+        code -= 0x10000
+        return "\\u%04x\\u%04x" % (0xD800 | code >> 10, 0xDC00 | code & 0x3FF)
+    return "\\u%04x" % code
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -78,19 +148,15 @@ def load_config(path):
     settings["apps"] = {}
     if not os.path.exists(path):
         return settings
-    import configparser
-    parser = configparser.ConfigParser(inline_comment_prefixes=(";",), interpolation=None)
     try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        parser = read_ini(path)
+    except (OSError, ValueError) as exc:
         warn("%s: unreadable, using the defaults (%s)" % (path, _one_line(exc)))
         return settings
-    if parser.has_section("apps"):
-        for key in ("roots", "ignore"):
-            if parser.has_option("apps", key):
-                settings[key] = parser.get("apps", key).split()
-    if parser.has_section("dsn"):
+    for key in ("roots", "ignore"):
+        if key in parser.get("apps", {}):
+            settings[key] = parser["apps"][key].split()
+    if "dsn" in parser:
         dsn = parser["dsn"]
         for key in ("url", "ca_file", "cert_file", "key_file", "cache_dir"):
             if dsn.get(key):
@@ -107,7 +173,7 @@ def load_config(path):
                          % (path, key, dsn[key], DEFAULTS[key]))
     if settings["url"] and not settings["url"].endswith("/"):
         settings["url"] += "/"
-    for section in parser.sections():
+    for section in parser:
         if section.startswith("app:"):
             options = parser[section]
             settings["apps"][section[4:].strip()] = {
@@ -165,7 +231,7 @@ def discover(settings):
 
 
 def name_problem(name):
-    if BAD_NAME_RE.search(name):
+    if any(ord(c) < 0x20 or c in "\x7f=/" for c in name):
         return "its name has a control character, '=' or '/', which no fact name can hold"
     if len(name) > 50:
         return "its name is longer than 50 characters"
@@ -197,22 +263,23 @@ def detect_language(path):
 # -- the DSN cache ----------------------------------------------------------------------------
 
 def cache_file(settings, name):
-    return os.path.join(settings["cache_dir"], name + ".json")
+    return os.path.join(settings["cache_dir"], name)
 
 
 def read_cache(settings, name):
-    """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt."""
+    """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt.
+    The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines."""
     try:
         with open(cache_file(settings, name), encoding="utf-8") as handle:
-            entry = json.load(handle)
-        if not isinstance(entry, dict) or not isinstance(entry.get("checked"), (int, float)):
-            raise ValueError("not a cache entry")
-        if entry.get("dsn") is not None and not is_dsn(str(entry["dsn"])):
+            fields = dict(line.rstrip("\n").partition("=")[::2] for line in handle)
+        entry = {"checked": float(fields["checked"]), "status": int(fields["status"]),
+                 "dsn": fields["dsn"] or None}
+        if entry["dsn"] is not None and not is_dsn(entry["dsn"]):
             raise ValueError("holds no DSN")
         return entry
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         warn("app %r: cache file %s ignored (%s)" % (name, cache_file(settings, name),
                                                    _one_line(exc)))
         return {}
@@ -221,12 +288,13 @@ def read_cache(settings, name):
 def write_cache(settings, name, entry):
     directory = settings["cache_dir"]
     target = cache_file(settings, name)
-    temp = "%s.tmp-%d" % (target, os.getpid())
+    temp = os.path.join(directory, ".%s.tmp-%d" % (name, os.getpid()))
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle)
+            handle.write("checked=%r\nstatus=%d\ndsn=%s\n"
+                         % (entry["checked"], entry["status"] or 0, entry["dsn"] or ""))
         os.replace(temp, target)
     except OSError as exc:
         warn("app %r: cannot write the cache file %s (%s); the DSN will be asked for again "
@@ -270,16 +338,14 @@ def tls_files(settings):
 
 
 def puppet_certname():
-    import configparser
     for conf in PUPPET_CONFS:
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
         try:
-            parser.read(conf, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
+            sections = read_ini(conf)
+        except (OSError, ValueError):
             continue
         for section in ("agent", "main"):
-            if parser.has_option(section, "certname"):
-                return parser.get(section, "certname").strip().lower()
+            if sections.get(section, {}).get("certname"):
+                return sections[section]["certname"].lower()
     import socket
     return socket.getfqdn().lower()
 
@@ -470,7 +536,7 @@ def main(argv):
         warn("internal error, facts incomplete (%s: %s)" % (exc.__class__.__name__,
                                                             _one_line(exc)))
         facts = {"deployed_apps": "", "sentry_apps": {}}
-    sys.stdout.write(json.dumps(facts, sort_keys=True) + "\n")
+    sys.stdout.write(to_json(facts) + "\n")
     sys.stdout.flush()
     return 0
 

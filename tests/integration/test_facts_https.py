@@ -14,7 +14,9 @@ import time
 import pytest
 import trustme
 
-from tests.facts_support import FACT, run_fact, write_config
+from tests.facts_support import FACT, load_fact_module, run_fact, write_config
+
+fact = load_fact_module()
 
 DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.com/7"
 NEW_DSN = "https://fedcba9876543210fedcba9876543210@sentry.example.com/7"
@@ -95,10 +97,12 @@ def config_for(tmp_path, apps, pki, url, ttl=86400, timeout=2, budget=4, cert=No
 
 
 def seed_cache(tmp_path, app, dsn, age):
-    cache = tmp_path / "cache"
-    cache.mkdir(mode=0o700, exist_ok=True)
-    (cache / (app + ".json")).write_text(json.dumps(
-        {"dsn": dsn, "status": 200, "checked": time.time() - age}))
+    fact.write_cache({"cache_dir": str(tmp_path / "cache")}, app,
+                     {"dsn": dsn, "status": 200, "checked": time.time() - age})
+
+
+def cached_dsn(tmp_path, app):
+    return fact.read_cache({"cache_dir": str(tmp_path / "cache")}, app).get("dsn")
 
 
 def test_first_run_fetches_and_caches_then_no_request(tmp_path, apps, pki, server):
@@ -112,7 +116,7 @@ def test_first_run_fetches_and_caches_then_no_request(tmp_path, apps, pki, serve
     assert sorted(server.requests) == ["/dsn/Foo-Bar", "/dsn/billing"]
     cache = tmp_path / "cache"
     assert stat.S_IMODE(os.stat(str(cache)).st_mode) == 0o700
-    for name in ("Foo-Bar.json", "billing.json"):
+    for name in ("Foo-Bar", "billing"):
         assert stat.S_IMODE(os.stat(str(cache / name)).st_mode) == 0o600
 
     second = run_fact(config)
@@ -127,7 +131,7 @@ def test_after_ttl_it_rechecks_and_a_changed_dsn_replaces_the_cache(tmp_path, ap
     run = run_fact(config)
     assert "/dsn/Foo-Bar" in server.requests
     assert run.facts["foo_bar_dsn"] == NEW_DSN
-    assert json.loads((tmp_path / "cache" / "Foo-Bar.json").read_text())["dsn"] == NEW_DSN
+    assert cached_dsn(tmp_path, "Foo-Bar") == NEW_DSN
 
 
 def test_within_ttl_the_cache_is_used_as_it_is(tmp_path, apps, pki, server):
@@ -221,7 +225,7 @@ def test_unwritable_cache_still_gives_the_dsn(tmp_path, apps, pki, server):
 def test_corrupt_cache_is_treated_as_missing(tmp_path, apps, pki, server):
     server.routes["/dsn/Foo-Bar"] = (200, DSN + "\n")
     (tmp_path / "cache").mkdir(mode=0o700)
-    (tmp_path / "cache" / "Foo-Bar.json").write_bytes(b"\x00\xffgarbage")
+    (tmp_path / "cache" / "Foo-Bar").write_bytes(b"\x00\xffgarbage")
     run = run_fact(config_for(tmp_path, apps, pki, server.url))
     assert run.facts["foo_bar_dsn"] == DSN and "ignored" in run.stderr
 

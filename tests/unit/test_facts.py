@@ -250,3 +250,29 @@ def test_standard_library_only():
             names = [node.module]
         for name in names:
             assert name.split(".")[0] in sys.stdlib_module_names, name
+
+
+@pytest.mark.parametrize("value", [
+    {"deployed_apps": "a,b", "x_lang": "ruby"},
+    {"sentry_apps": {"café": {"lang": "other", "dsn": None, "n": 3, "ok": True}}},
+    {"quote\"back\\slash": "tab\tnew\nline\x7f", "astral": "\U0001F600", "list": [1.5, False]},
+])
+def test_json_writer_agrees_with_the_json_module(value):
+    import json
+    assert json.loads(fact.to_json(value)) == value
+    assert fact.to_json(value).isascii()
+
+
+def test_ini_reader_takes_the_documented_form(tmp_path):
+    conf = tmp_path / "facts.conf"
+    conf.write_text("; a comment\n# another\n[apps]\nroots = /srv/apps /var/www      ; roots\n"
+                    "[app:legacy-billing]            ; per-app\nLang = java\n"
+                    "[dsn]\nurl = https://sentry.example.com/dsn/   ; no url, no fetching\n")
+    assert fact.read_ini(str(conf)) == {
+        "apps": {"roots": "/srv/apps /var/www"},
+        "app:legacy-billing": {"lang": "java"},
+        "dsn": {"url": "https://sentry.example.com/dsn/"},
+    }
+    conf.write_text("[apps]\nroots /srv/apps\n")
+    with pytest.raises(ValueError, match="line 2"):
+        fact.read_ini(str(conf))

@@ -1,0 +1,70 @@
+# @summary Registers every app this node runs with the Sentry host.
+#
+# Writes the facts' configuration (app roots, the Sentry host's `/dsn/` URL, cache settings)
+# and exports one `sentry::source::project` per app the `sentry_apps` fact reports. The facts
+# run before the catalog, so a changed `app_roots` is seen from the next run on.
+#
+# @example On every app server
+#   class { 'sentry::client':
+#     dsn_url => 'https://sentry.example.com/dsn/',
+#   }
+#
+# @param dsn_url
+#   The Sentry host's `/dsn/` URL. Without it the facts fetch no DSN (discovery still works).
+# @param app_roots
+#   Directories whose direct subdirectories are apps.
+# @param ignore
+#   Directory names never taken for apps.
+# @param environment
+#   The Sentry environment: the tag the exports carry, which `sentry::server` collects.
+# @param ca_file
+#   CA that signed the Sentry host's certificate. Default: the agent's Puppet CA.
+# @param cert_file
+#   Client certificate shown to `/dsn/`. Default: the agent's own.
+# @param key_file
+#   Key of `cert_file`. Default: the agent's own.
+# @param config_file
+#   Where the facts read their configuration (they also honour `$SENTRY_PUPPET_FACTS_CONFIG`).
+# @param cache_dir
+#   Where the facts cache DSNs (0700).
+# @param ttl
+#   Seconds before a cached DSN is asked for again.
+class sentry::client (
+  Array[Stdlib::Absolutepath] $app_roots,
+  Array[String[1]] $ignore,
+  String[1] $environment,
+  Stdlib::Absolutepath $config_file,
+  Stdlib::Absolutepath $cache_dir,
+  Integer[1] $ttl,
+  Optional[Stdlib::HTTPSUrl] $dsn_url = undef,
+  Optional[Stdlib::Absolutepath] $ca_file = undef,
+  Optional[Stdlib::Absolutepath] $cert_file = undef,
+  Optional[Stdlib::Absolutepath] $key_file = undef,
+) {
+  $config_dir = dirname($config_file)
+  if $config_dir == '/etc/sentry_puppet' {
+    ensure_resource('file', $config_dir, { 'ensure' => 'directory', 'mode' => '0755' })
+  }
+  file { $config_file:
+    ensure  => file,
+    mode    => '0644',
+    content => epp('sentry/facts.conf.epp', {
+        'app_roots' => $app_roots,
+        'ignore'    => $ignore,
+        'dsn_url'   => $dsn_url,
+        'ca_file'   => $ca_file,
+        'cert_file' => $cert_file,
+        'key_file'  => $key_file,
+        'cache_dir' => $cache_dir,
+        'ttl'       => $ttl,
+    }),
+  }
+
+  $apps = $facts['sentry_apps'] ? {
+    Hash    => keys($facts['sentry_apps']),
+    default => split(pick_default($facts['deployed_apps'], ''), ','),
+  }
+  sentry::source::export { $apps.filter |$app| { $app != '' }:
+    environment => $environment,
+  }
+}

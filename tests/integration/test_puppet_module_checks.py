@@ -1,0 +1,105 @@
+"""The Puppet module's own checks, run with Debian's tools: puppet-lint, puppet parser validate,
+metadata.json, rspec-puppet for every class, define and function, REFERENCE.md up to date."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+MODULE = pathlib.Path(__file__).resolve().parent.parent.parent / "puppet-module"
+STDLIB = pathlib.Path("/usr/share/puppet/modules/stdlib")  # Debian's puppet-module-puppetlabs-stdlib
+
+
+def tool(name):
+    path = shutil.which(name)
+    assert path, "%s is not installed: run scripts/install-deps (as root)" % name
+    return path
+
+
+def run(command, cwd=MODULE):
+    result = subprocess.run(command, cwd=str(cwd), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    assert result.returncode == 0, result.stdout
+    return result.stdout
+
+
+def puppet_files():
+    return sorted(str(p) for p in MODULE.glob("manifests/**/*.pp")) + sorted(
+        str(p) for p in MODULE.glob("functions/**/*.pp"))
+
+
+def test_puppet_lint_finds_nothing():
+    # --relative: the module lives in puppet-module/, not in a directory named `sentry`.
+    out = run([tool("puppet-lint"), "--fail-on-warnings", "--relative", "manifests", "functions"])
+    assert out.strip() == ""
+
+
+def test_puppet_parser_validate():
+    run([tool("puppet"), "parser", "validate"] + puppet_files())
+
+
+def test_metadata_is_a_forge_module():
+    metadata = json.loads((MODULE / "metadata.json").read_text())
+    for key in ("name", "version", "author", "license", "summary", "source", "dependencies",
+                "operatingsystem_support", "requirements"):
+        assert metadata.get(key), key
+    assert metadata["name"].endswith("-sentry")
+    assert {"puppetlabs/stdlib"} == {d["name"] for d in metadata["dependencies"]}
+    assert metadata["requirements"] == [
+        {"name": "puppet", "version_requirement": ">= 7.0.0 < 9.0.0"}]
+    systems = {s["operatingsystem"] for s in metadata["operatingsystem_support"]}
+    assert {"Debian", "Ubuntu", "RedHat"} <= systems
+
+
+def test_rspec_puppet_covers_every_class_define_and_function():
+    assert STDLIB.is_dir(), "Debian's puppet-module-puppetlabs-stdlib is not installed"
+    fixtures = MODULE / "spec" / "fixtures"
+    (fixtures / "modules").mkdir(parents=True, exist_ok=True)
+    (fixtures / "site.pp").touch()
+    for name, target in (("sentry", "../../.."), ("stdlib", str(STDLIB))):
+        link = fixtures / "modules" / name
+        if not link.is_symlink():
+            link.symlink_to(target)
+    out = run([tool("rspec"), "--pattern", "spec/{classes,defines,functions}/**/*_spec.rb"])
+    assert " 0 failures" in out, out
+    specs = {p.stem[:-len("_spec")] for p in MODULE.glob("spec/**/*_spec.rb")}
+    for path in puppet_files():
+        relative = pathlib.Path(path).relative_to(MODULE)
+        parts = list(relative.with_suffix("").parts[1:])  # manifests/source/export -> source_export
+        assert "_".join(parts) in specs, "no spec for %s" % relative
+
+
+def test_reference_md_matches_puppet_strings(tmp_path):
+    copy = tmp_path / "sentry"
+    shutil.copytree(str(MODULE), str(copy), ignore=shutil.ignore_patterns("spec", ".yardoc"))
+    run([tool("puppet"), "strings", "generate", "--format", "markdown", "--out", "REFERENCE.md",
+         "manifests/**/*.pp", "functions/**/*.pp"], cwd=copy)
+    fresh = (copy / "REFERENCE.md").read_text()
+    assert (MODULE / "REFERENCE.md").read_text() == fresh, (
+        "REFERENCE.md is stale: regenerate it with `cd puppet-module && puppet strings generate "
+        "--format markdown --out REFERENCE.md 'manifests/**/*.pp' 'functions/**/*.pp'`")
+
+
+@pytest.mark.parametrize("manifest", ["client", "server"])
+def test_puppet_apply_noop_compiles_on_this_machine(tmp_path, manifest):
+    """A real `puppet apply --noop` of each class, with the module and Debian's stdlib."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "sentry").symlink_to(MODULE)
+    (modules / "stdlib").symlink_to(STDLIB)
+    code = {
+        "client": "class { 'sentry::client': dsn_url => 'https://sentry.example.com/dsn/', "
+                  "config_file => '%s/facts.conf' }" % tmp_path,
+        "server": "class { 'sentry::server': backend => 'bugsink', url => 'http://127.0.0.1:1', "
+                  "token => Sensitive('secret-token-value'), config_dir => '%s/etc', "
+                  "venv => '%s/venv' }" % (tmp_path, tmp_path),
+    }[manifest]
+    result = subprocess.run(
+        [tool("puppet"), "apply", "--noop", "--detailed-exitcodes", "--modulepath",
+         str(modules), "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"),
+         "-e", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
+    assert result.returncode in (0, 2), result.stdout
+    assert "secret-token-value" not in result.stdout

@@ -4,26 +4,17 @@ Teams are addressed by name (unique site-wide), projects by name within their te
 no slug to send and no platform. The project listing carries each DSN, the create response
 does not: a new project is read back once for it."""
 from sentry_puppet.backends import Project, Team
-from sentry_puppet.backends.http import HttpClient, create_or_adopt, token_hint, unexpected
+from sentry_puppet.backends.http import HttpBackend, create_or_adopt, unexpected
 from sentry_puppet.definitions import slugify
 
-API = "/api/canonical/0/"
-TOKEN_NEEDS = "a Bugsink API token, made with `bugsink-manage create_auth_token`"
 
+class BugsinkBackend(HttpBackend):
+    api = "/api/canonical/0/"
+    token_needs = "a Bugsink API token, made with `bugsink-manage create_auth_token`"
 
-class BugsinkBackend:
     def __init__(self, config, http=None):
-        self.http = http or HttpClient(config.url + API, config.token, ca_file=config.ca_file,
-                                       timeout=config.timeout,
-                                       auth_hint=token_hint(config, TOKEN_NEEDS))
+        super().__init__(config, http)
         self._team_names = None     # uuid -> name, from the last team listing
-
-    @property
-    def request_count(self):
-        return self.http.request_count
-
-    def close(self):
-        self.http.close()
 
     def list_teams(self):
         teams = [self._team(item, "teams/") for item in self.http.paginate_body("teams/")]

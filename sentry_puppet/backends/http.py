@@ -306,6 +306,25 @@ def _connection_reason(exc, timeout):
     return "cannot connect (%s)" % _reason(exc)
 
 
+class HttpBackend:
+    """What every backend shares: one HttpClient for the run on `config.url + api`, whose
+    401/403 messages say where the token came from and what it `needs`."""
+    api = ""
+    token_needs = ""
+
+    def __init__(self, config, http=None):
+        self.http = http or HttpClient(config.url + self.api, config.token,
+                                       ca_file=config.ca_file, timeout=config.timeout,
+                                       auth_hint=token_hint(config, self.token_needs))
+
+    @property
+    def request_count(self):
+        return self.http.request_count
+
+    def close(self):
+        self.http.close()
+
+
 def token_hint(config, needs):
     """The second half of a 401/403 message: where the token came from and what it needs."""
     where = ("the token in $%s" % TOKEN_ENV if os.environ.get(TOKEN_ENV, "").strip()

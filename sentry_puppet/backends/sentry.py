@@ -8,10 +8,8 @@ import json
 from urllib.parse import quote
 
 from sentry_puppet.backends import Project, Team
-from sentry_puppet.backends.http import (HttpClient, HttpError, create_or_adopt, token_hint,
-                                         unexpected)
+from sentry_puppet.backends.http import HttpBackend, HttpError, create_or_adopt, unexpected
 
-API = "/api/0/"
 TOKEN_NEEDS = ("it needs the scopes org:read, project:write and team:write: an internal "
                "integration's token on Sentry; on GlitchTip its user must be an organization admin")
 FALLBACK_PLATFORM = "other"
@@ -20,19 +18,13 @@ FALLBACK_PLATFORM = "other"
 MAYBE_DUPLICATE = (400, 404, 409, 422)
 
 
-class SentryBackend:
+class SentryBackend(HttpBackend):
+    api = "/api/0/"
+    token_needs = TOKEN_NEEDS
+
     def __init__(self, config, http=None):
+        super().__init__(config, http)
         self.org = quote(config.organization, safe="")
-        self.http = http or HttpClient(config.url + API, config.token, ca_file=config.ca_file,
-                                       timeout=config.timeout,
-                                       auth_hint=token_hint(config, TOKEN_NEEDS))
-
-    @property
-    def request_count(self):
-        return self.http.request_count
-
-    def close(self):
-        self.http.close()
 
     def list_teams(self):
         path = "organizations/%s/teams/" % self.org

@@ -1,0 +1,221 @@
+"""The whole chain on a real puppetserver + PuppetDB: app servers export their apps, the Sentry
+host collects them, `sentry-puppet sync` makes the projects on a real Bugsink, Apache serves the
+DSNs to agents' certificates only, and the apps get SENTRY_DSN, by Puppet alone.
+
+Run alone: .venv/bin/python -m pytest -m e2e -s   (-s prints each stage's wall time)
+"""
+import glob
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import yaml
+
+from tests.e2e.stack import Agent, write
+from tests.support import bugsink
+from tests.support.apache import Apache, free_port, give_to_run_user
+
+REPO = pathlib.Path(__file__).resolve().parent.parent.parent
+STDLIB = "/usr/share/puppet/modules/stdlib"
+
+SITE_PP = """
+$root = '{root}'
+$node_dir = "${{root}}/agents/${{trusted['certname']}}"
+
+node /^app\\d+\\.example\\.com$/ {{
+  $apps = "${{root}}/apps/${{trusted['certname']}}"
+  class {{ 'sentry::client':
+    dsn_url     => 'https://localhost:{https_port}/dsn/',
+    app_roots   => [$apps],
+    config_file => "${{node_dir}}/facts.conf",
+    cache_dir   => "${{node_dir}}/cache",
+    ca_file     => "${{node_dir}}/ssl/certs/ca.pem",
+    cert_file   => "${{node_dir}}/ssl/certs/${{trusted['certname']}}.pem",
+    key_file    => "${{node_dir}}/ssl/private_keys/${{trusted['certname']}}.pem",
+  }}
+  # What an app's own manifest does: SENTRY_DSN once the DSN is known.
+  $facts['sentry_apps'].each |$app, $info| {{
+    $dsn = sentry::dsn($app)
+    if $dsn {{
+      file {{ "${{apps}}/${{app}}/sentry.env": content => "SENTRY_DSN=${{dsn}}\\n" }}
+    }}
+  }}
+}}
+
+node 'sentry.example.com' {{
+  class {{ 'sentry::server':
+    backend         => 'bugsink',
+    url             => '{bugsink_url}',
+    token           => Sensitive('{token}'),
+    package_source  => '{repo}',
+    venv            => "${{root}}/sentry-host/venv",
+    config_dir      => "${{root}}/sentry-host/etc",
+    definitions_dir => "${{root}}/sentry-host/etc/projects.d",
+    dsn_dir         => "${{root}}/dsn",
+    vhost           => {{
+      'path'                => "${{root}}/site/sentry.conf",
+      'server_name'         => 'localhost',
+      'listen'              => {https_port},
+      'http_port'           => {http_port},
+      'ssl_certificate'     => "${{root}}/site/server.pem",
+      'ssl_certificate_key' => "${{root}}/site/server.key",
+      'client_ca_file'      => "${{root}}/site/ca.pem",
+      'client_crl_file'     => "${{root}}/site/crl.pem",
+      'proxy'               => '{bugsink_url}',
+    }},
+  }}
+}}
+"""
+
+
+class Stages:
+    def __init__(self):
+        self.times = []
+        self.started = time.monotonic()
+
+    def __call__(self, label, seconds):
+        self.times.append((label, seconds))
+
+
+def make_app(root, name, *files):
+    for relative in files:
+        path = os.path.join(root, name, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+
+
+def agent_run(agent, stages, label, expected):
+    code, output, seconds = agent.run()
+    stages(label, seconds)
+    assert code in expected, "%s: exit %d\n%s" % (label, code, output[-6000:])
+    return output
+
+
+def projects(server):
+    return sorted(p["name"] for p in server.api("projects/"))
+
+
+def test_apps_get_projects_and_dsns_by_puppet_alone(stack, capsys):
+    stages = Stages()
+    for label, seconds in stack.timings.items():
+        stages("stack: " + label, seconds)
+    root = stack.root
+    modules = os.path.join(stack.environment, "modules")
+    os.symlink(str(REPO / "puppet-module"), os.path.join(modules, "sentry"))
+    os.symlink(STDLIB, os.path.join(modules, "stdlib"))
+
+    mark = time.monotonic()
+    server = bugsink.Bugsink.setup(os.path.join(root, "bugsink")).start()
+    stages("bugsink: migrate + start", time.monotonic() - mark)
+    try:
+        _round_trip(stack, server, stages, root)
+    finally:
+        server.stop()
+        with capsys.disabled():
+            print("\n== e2e stages (wall seconds) ==")
+            for label, seconds in stages.times:
+                print("  %-48s %6.1f" % (label, seconds))
+            print("  %-48s %6.1f" % ("whole test", time.monotonic() - stages.started))
+            for name, mib in stack.peak_memory().items():
+                print("  peak RSS %-39s %6.0f MiB" % (name, mib or 0))
+
+
+def _round_trip(stack, server, stages, root):
+    https_port, http_port = free_port(), free_port()
+    site = os.path.join(root, "site")
+    os.makedirs(site)
+    for source, name in ((stack.cert_file("puppet.localhost"), "server.pem"),
+                         (stack.key_file("puppet.localhost"), "server.key"),
+                         (stack.ca_file, "ca.pem"), (stack.crl_file, "crl.pem")):
+        shutil.copy(source, os.path.join(site, name))
+    give_to_run_user(site)
+    write(os.path.join(stack.environment, "manifests", "site.pp"), SITE_PP.format(
+        root=root, https_port=https_port, http_port=http_port, bugsink_url=server.url,
+        token=server.token, repo=REPO))
+
+    apps1 = os.path.join(root, "apps", "app01.example.com")
+    make_app(apps1, "Foo-Bar", "Gemfile", "package.json")          # Rails with assets
+    make_app(apps1, "billing", "manage.py", "requirements.txt")    # Django
+    apps2 = os.path.join(root, "apps", "app02.example.com")
+    make_app(apps2, "Foo-Bar", "Gemfile", "package.json")
+
+    def node(certname):
+        facts_conf = os.path.join(root, "agents", certname, "facts.conf")
+        return Agent(stack, certname, env={"SENTRY_PUPPET_FACTS_CONFIG": facts_conf})
+
+    app01, app02, sentry_host = (node("app01.example.com"), node("app02.example.com"),
+                                 node("sentry.example.com"))
+
+    # 1. The app server: run 1 writes the facts' config (facts run before the catalog, so
+    #    they cannot know the app root yet); run 2 finds the apps and exports them.
+    agent_run(app01, stages, "app01 run 1 (writes facts.conf)", (0, 2))
+    assert os.path.exists(os.path.join(root, "agents", "app01.example.com", "facts.conf"))
+    out = agent_run(app01, stages, "app01 run 2 (exports 2 apps)", (0, 2))
+    assert server.token not in out
+    mark = time.monotonic()
+    exported = stack.wait_for_exports("app01.example.com", 2)
+    stages("puppetdb stores the exports", time.monotonic() - mark)
+    assert sorted((r["title"], r["parameters"]["platform"]) for r in exported) == [
+        ("Foo-Bar-app01.example.com", "ruby"), ("billing-app01.example.com", "python")]
+
+    # 2. The Sentry host collects them, installs the tool, syncs, renders the vhost.
+    out = agent_run(sentry_host, stages, "sentry host run 1 (install, sync, vhost)", (2,))
+    assert server.token not in out
+    definitions = sorted(os.path.basename(p) for p in
+                         glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml")))
+    assert definitions == ["Foo-Bar-app01.example.com.yaml", "billing-app01.example.com.yaml"]
+    with open(os.path.join(root, "sentry-host/etc/projects.d", definitions[0])) as handle:
+        assert yaml.safe_load(handle) == {"project": "Foo-Bar", "platform": "ruby",
+                                          "source": "app01.example.com"}
+    assert projects(server) == ["Foo-Bar", "billing"]
+    dsns = {}
+    for app in ("Foo-Bar", "billing"):
+        with open(os.path.join(root, "dsn", app)) as handle:
+            dsns[app] = handle.read().strip()
+    assert os.path.exists(os.path.join(root, "site", "sentry.conf"))
+
+    # Apache serves the rendered vhost with the puppetserver's real CA and CRL.
+    mark = time.monotonic()
+    apache = Apache(os.path.join(root, "apache"), os.path.join(site, "sentry.conf"),
+                    ports=[https_port, http_port])
+    apache.start()
+    stages("apache start", time.monotonic() - mark)
+    try:
+        # 3. The app server fetches both DSNs with its own agent certificate.
+        agent_run(app01, stages, "app01 run 3 (fetches DSNs, writes SENTRY_DSN)", (2,))
+        for app in ("Foo-Bar", "billing"):
+            with open(os.path.join(apps1, app, "sentry.env")) as handle:
+                assert handle.read() == "SENTRY_DSN=%s\n" % dsns[app]
+
+        # 4. A third run of each node changes nothing.
+        agent_run(app01, stages, "app01 run 4 (no change)", (0,))
+        agent_run(sentry_host, stages, "sentry host run 2 (no change)", (0,))
+
+        # 5. An event sent to the Foo-Bar DSN is stored by Bugsink.
+        mark = time.monotonic()
+        subprocess.run([sys.executable, "-c", (
+            "import sentry_sdk; sentry_sdk.init(%r); "
+            "sentry_sdk.capture_message('hello from the e2e test'); sentry_sdk.flush(10)"
+            % dsns["Foo-Bar"])], check=True, timeout=60)
+        foo_bar = [p for p in server.api("projects/") if p["name"] == "Foo-Bar"][0]
+        deadline = time.monotonic() + 30
+        while server.api("projects/%s/" % foo_bar["id"])["digested_event_count"] < 1:
+            assert time.monotonic() < deadline, "Bugsink stored no event for Foo-Bar"
+            time.sleep(0.5)
+        stages("event sent and stored", time.monotonic() - mark)
+
+        # 6. A second app server exporting Foo-Bar too adds a definition, not a project.
+        #    Foo-Bar's DSN is published already, so its run 2 gets it along with the export.
+        agent_run(app02, stages, "app02 run 1 (writes facts.conf)", (0, 2))
+        agent_run(app02, stages, "app02 run 2 (exports Foo-Bar, gets its DSN)", (2,))
+        with open(os.path.join(apps2, "Foo-Bar", "sentry.env")) as handle:
+            assert handle.read() == "SENTRY_DSN=%s\n" % dsns["Foo-Bar"]
+        stack.wait_for_exports("app02.example.com", 1)
+        agent_run(sentry_host, stages, "sentry host run 3 (collects app02's)", (2,))
+        assert len(glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml"))) == 3
+        assert projects(server) == ["Foo-Bar", "billing"]
+    finally:
+        apache.stop()

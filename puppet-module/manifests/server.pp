@@ -34,8 +34,8 @@
 # @param environment
 #   Which exports to collect: the `environment` of `sentry::client`.
 # @param package_source
-#   What pip installs the tool from: a name (`sentry-puppet==0.1.0`), a wheel, an sdist, a
-#   source directory or a URL.
+#   What pip installs the tool from: a name on your index (`sentry-puppet==0.1.0`), a wheel,
+#   an sdist, a source directory or a URL. Installed once, when the virtualenv has no tool.
 # @param vhost
 #   The `vhost` section of the tool's config (see docs/vhost.md); empty: no vhost rendered.
 # @param python

@@ -8,6 +8,7 @@ describe 'sentry::server' do
       backend: 'bugsink',
       url: 'http://127.0.0.1:8000',
       token: sensitive('0123456789abcdef0123456789abcdef01234567'),
+      package_source: 'sentry-puppet==0.1.0',
     }
   end
 
@@ -18,7 +19,7 @@ describe 'sentry::server' do
         .with_command('/usr/bin/python3 -m venv /opt/sentry_puppet/venv')
         .with_creates('/opt/sentry_puppet/venv/bin/pip')
       is_expected.to contain_exec('sentry-puppet install')
-        .with_command(%r{/opt/sentry_puppet/venv/bin/pip install .* sentry-puppet$})
+        .with_command(%r{/opt/sentry_puppet/venv/bin/pip install .* sentry-puppet==0\.1\.0$})
         .with_creates('/opt/sentry_puppet/venv/bin/sentry-puppet')
     end
     it 'keeps the token in a 0600 file, out of the config and every command' do

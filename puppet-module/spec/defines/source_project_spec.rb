@@ -5,7 +5,7 @@ describe 'sentry::source::project' do
 
   let(:title) { 'Foo-Bar-app01.example.com' }
   let(:pre_condition) do
-    "class { 'sentry::server': backend => 'bugsink', url => 'http://127.0.0.1:8000', token => Sensitive('t') }"
+    "class { 'sentry::server': backend => 'bugsink', url => 'http://127.0.0.1:8000', token => Sensitive('t'), package_source => '/srv/dist/x.whl' }"
   end
 
   context 'with project and platform' do

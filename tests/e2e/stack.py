@@ -15,7 +15,7 @@ import tempfile
 import time
 import urllib.request
 
-from tests.support.apache import free_port
+from tests.support.ports import free_port
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 SERVER_CERTNAME = "puppet.localhost"  # with SAN localhost: every client talks to https://localhost

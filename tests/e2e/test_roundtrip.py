@@ -16,7 +16,8 @@ import yaml
 
 from tests.e2e.stack import Agent, write
 from tests.support import bugsink
-from tests.support.apache import Apache, free_port, give_to_run_user
+from tests.support.apache import Apache, give_to_run_user
+from tests.support.ports import free_port
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 STDLIB = "/usr/share/puppet/modules/stdlib"

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from tests.integration.cli_env import CliEnv
-from tests.support.bugsink import free_port
+from tests.support.ports import free_port
 
 TOKEN = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
 

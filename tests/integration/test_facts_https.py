@@ -15,6 +15,7 @@ import pytest
 import trustme
 
 from tests.facts_support import FACT, load_fact_module, run_fact, write_config
+from tests.support.ports import free_port
 
 fact = load_fact_module()
 
@@ -160,10 +161,7 @@ def fault_run(tmp_path, apps, pki, url, **kwargs):
 
 
 def test_connection_refused(tmp_path, apps, pki):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    run = fault_run(tmp_path, apps, pki, "https://127.0.0.1:%d/dsn/" % port)
+    run = fault_run(tmp_path, apps, pki, "https://127.0.0.1:%d/dsn/" % free_port())
     assert "refused" in run.stderr.lower() and run.seconds < 4
 
 

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from tests.support import bugsink
-from tests.support.apache import Apache, free_port, give_to_run_user, remove_tree, shared_tmpdir
+from tests.support.apache import Apache, give_to_run_user, remove_tree, shared_tmpdir
+from tests.support.ports import free_port
 from tests.support.pki import TestPKI
 
 CLI = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "sentry-puppet")

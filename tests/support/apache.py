@@ -1,7 +1,7 @@
 """A private Apache 2.4 (Debian's apache2 + mod_ssl + mod_wsgi) serving one rendered site file.
 
 Everything lives in a temporary ServerRoot; it listens on 127.0.0.1 only, on the ports given
-(find them with free_port()), and is stopped by the pid this helper started:
+(find them with tests.support.ports.free_port()), and is stopped by the pid this helper started:
 
     root = shared_tmpdir("apache-")          # www-data can read below it
     apache = Apache(root, site_file, ports=[https_port, http_port])
@@ -27,11 +27,6 @@ MODULES = ("mpm_event", "authz_core", "authn_core", "mime", "alias", "dir", "hea
            "socache_shmcb", "ssl", "wsgi", "proxy", "proxy_http")
 RUN_USER = "www-data"
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def shared_tmpdir(prefix="sentry-puppet-"):

@@ -10,21 +10,17 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+from tests.support.ports import free_port
+
 VENV_BIN = os.path.dirname(os.path.abspath(sys.executable))
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin-password-for-tests"  # a throwaway instance on 127.0.0.1
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tool(name):

@@ -29,15 +29,17 @@ APPS = 200
 ENV = dict(os.environ, PATH="/usr/bin:/bin:" + os.environ.get("PATH", ""))
 
 
-def timed(command, env, repeat):
-    """Median wall time of `repeat` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def medians(commands, rounds):
+    """{label: (command, env)} -> {label: median wall seconds}. The commands take turns, so a
+    passing load on this shared machine weighs on all of them alike."""
+    times = {label: [] for label in commands}
+    for _ in range(rounds):
+        for label, (command, env) in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            times[label].append(time.perf_counter() - started)
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def make_tree(work):
@@ -83,9 +85,11 @@ def main():
         assert len(server.requests) == APPS, len(server.requests)
         server.stop()
 
-        floor = timed(["/usr/bin/python3", "-c", "pass"], ENV, 21)
-        floor_s = timed(["/usr/bin/python3", "-S", "-c", "pass"], ENV, 21)
-        warm = timed(fact, env, 21)
+        warm, floor, floor_s = (medians({
+            "fact": (fact, env),
+            "floor": (["/usr/bin/python3", "-c", "pass"], ENV),
+            "floor -S": (["/usr/bin/python3", "-S", "-c", "pass"], ENV),
+        }, rounds=41)[label] for label in ("fact", "floor", "floor -S"))
 
         print("apps: %d" % APPS)
         print("cold, %d fetches from a local HTTPS server: %.3f s (goal < 2 s)" % (APPS, cold))
@@ -99,9 +103,12 @@ def main():
             factdir.mkdir()
             empty.mkdir()
             shutil.copy2(str(FACT), str(factdir))
-            ours = timed([facter, "--external-dir", str(factdir), "deployed_apps",
-                          "sentry_apps"], env, 7)
-            base = timed([facter, "--external-dir", str(empty), "os.family"], env, 7)
+            both = medians({
+                "ours": ([facter, "--external-dir", str(factdir), "deployed_apps",
+                          "sentry_apps"], env),
+                "base": ([facter, "--external-dir", str(empty), "os.family"], env),
+            }, rounds=15)
+            ours, base = both["ours"], both["base"]
             print("through Facter: ours %.0f ms vs os.family alone %.0f ms (+%.0f%%, goal <= "
                   "+15%%)" % (ours * 1e3, base * 1e3, (ours / base - 1) * 100))
         else:

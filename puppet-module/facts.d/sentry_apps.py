@@ -126,8 +126,8 @@ def to_json(value):
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, dict):
-        return "{" + ", ".join("%s: %s" % (to_json(str(k)), to_json(value[k]))
-                               for k in sorted(value)) + "}"
+        return "{" + ", ".join([to_json(str(k)) + ": " + to_json(value[k])
+                                for k in sorted(value)]) + "}"
     return "[" + ", ".join(to_json(item) for item in value) + "]"
 
 
@@ -197,15 +197,16 @@ def discover(settings):
     overrides = settings["apps"]
     for root in settings["roots"]:
         try:
-            names = sorted(os.listdir(root))
+            with os.scandir(root) as listing:  # its entries know their type: no stat each
+                entries = sorted(listing, key=lambda entry: entry.name)
         except FileNotFoundError:
             continue
         except OSError as exc:
             warn("app root %s: cannot be read (%s)" % (root, exc.strerror or exc))
             continue
-        for name in names:
-            path = os.path.join(root, name)
-            if name.startswith(".") or name in ignore or not os.path.isdir(path):
+        for entry in entries:
+            name, path = entry.name, entry.path
+            if name.startswith(".") or name in ignore or not _is_dir(entry):
                 continue
             if overrides.get(name, {}).get("ignore"):
                 continue
@@ -230,6 +231,13 @@ def discover(settings):
     return apps
 
 
+def _is_dir(entry):
+    try:
+        return entry.is_dir()  # follows a symlinked app directory
+    except OSError:
+        return False
+
+
 def name_problem(name):
     if any(ord(c) < 0x20 or c in "\x7f=/" for c in name):
         return "its name has a control character, '=' or '/', which no fact name can hold"
@@ -241,20 +249,27 @@ def name_problem(name):
 
 
 def detect_language(path):
-    """-> (platform, the file that decided it). Reads one directory listing, nothing else."""
-    current = os.path.join(path, "current")
-    if os.path.isdir(current):  # Capistrano: current -> releases/<timestamp>
-        path = current
+    """-> (platform, the file that decided it). Reads a directory listing or two, no file."""
     try:
-        names = set(os.listdir(path))
+        names = os.listdir(path)
     except OSError as exc:
         return "other", "(unreadable: %s)" % (exc.strerror or exc)
+    if "current" in names:  # Capistrano: current -> releases/<timestamp>
+        try:
+            names = os.listdir(os.path.join(path, "current"))
+            path = os.path.join(path, "current")
+        except OSError:
+            pass
+    present, ordered = set(names), None
     for lang, markers in LANGUAGE_MARKERS:
         for marker in markers:
-            if marker.startswith("*"):
-                hit = next((n for n in sorted(names) if n.endswith(marker[1:])), None)
-            else:
-                hit = marker if marker in names else None
+            if marker[0] != "*":
+                if marker in present:
+                    return lang, os.path.join(path, marker)
+                continue
+            if ordered is None:
+                ordered = sorted(names)
+            hit = next((name for name in ordered if name.endswith(marker[1:])), None)
             if hit:
                 return lang, os.path.join(path, hit)
     return "other", None
@@ -270,8 +285,9 @@ def read_cache(settings, name):
     """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt.
     The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines."""
     try:
-        with open(cache_file(settings, name), encoding="utf-8") as handle:
-            fields = dict(line.rstrip("\n").partition("=")[::2] for line in handle)
+        with open(cache_file(settings, name), "rb") as handle:
+            text = handle.read().decode("utf-8")
+        fields = dict(line.partition("=")[::2] for line in text.splitlines())
         entry = {"checked": float(fields["checked"]), "status": int(fields["status"]),
                  "dsn": fields["dsn"] or None}
         if entry["dsn"] is not None and not is_dsn(entry["dsn"]):

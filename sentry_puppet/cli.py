@@ -251,9 +251,8 @@ def sync_document(result):
 
 
 def cmd_dsn(args):
-    from sentry_puppet.publish import read_dsn
-
     from sentry_puppet.definitions import name_problem
+    from sentry_puppet.publish import read_dsn
 
     problem = name_problem(args.app)
     if problem:  # also keeps `dsn ../x` from reading outside dsn_dir
@@ -333,7 +332,7 @@ def cmd_validate(args):
             "warnings": definitions.warnings,
         }, indent=2))
     else:
-        print("%s: %d apps from %d definition files, %d bad."
-              % (config.path, len(definitions.apps), definitions.file_count,
-                 len(definitions.problems)))
+        print("%s: %s from %s; %s."
+              % (config.path, _n(len(definitions.apps), "app"),
+                 _n(definitions.file_count, "definition file"), _n(len(problems), "problem")))
     return 1 if problems else 0

@@ -52,7 +52,11 @@
 #   CA bundle to verify `url` with; default: the system store.
 # @param apache_service
 #   A `Service` resource (declared elsewhere, e.g. by puppetlabs-apache: `httpd`) to refresh
-#   when the vhost changed.
+#   when the vhost changed (and the `Listen` lines, when `ports_file` is given).
+# @param ports_file
+#   Apache's `ports.conf` (Debian: `/etc/apache2/ports.conf`): when given, it gets a `Listen`
+#   line for the vhost's `listen` and `http_port` unless it already listens on them. The
+#   rendered vhost holds `<VirtualHost>` sections only.
 class sentry::server (
   Enum['bugsink', 'sentry'] $backend,
   Stdlib::HTTPUrl $url,
@@ -69,6 +73,7 @@ class sentry::server (
   Hash[String[1], Any] $vhost = {},
   Optional[Stdlib::Absolutepath] $ca_file = undef,
   Optional[String[1]] $apache_service = undef,
+  Optional[Stdlib::Absolutepath] $ports_file = undef,
 ) {
   $tool = "${venv}/bin/sentry-puppet"
   $config_file = "${config_dir}/config.yaml"
@@ -143,6 +148,23 @@ class sentry::server (
     }
     if $apache_service {
       Exec['sentry-puppet render-vhost'] ~> Service[$apache_service]
+    }
+    if $ports_file {
+      # The tool's defaults: HTTPS on 443, the redirect on 80 unless `http_port` is null.
+      $http_port = ('http_port' in $vhost) ? { true => $vhost['http_port'], default => 80 }
+      delete_undef_values([pick($vhost['listen'], 443), $http_port]).each |$port| {
+        # `replace => false`: an existing `Listen` on that port (Debian's ports.conf has 80
+        # and 443) is left alone, so Apache never sees the port twice.
+        file_line { "sentry Listen ${port}":
+          path    => $ports_file,
+          line    => "Listen ${port}",
+          match   => "^\\s*Listen\\s+(\\S+:)?${port}\\s*$",
+          replace => false,
+        }
+        if $apache_service {
+          File_line["sentry Listen ${port}"] ~> Service[$apache_service]
+        }
+      }
     }
   }
 }

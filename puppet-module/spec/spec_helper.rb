@@ -1,8 +1,9 @@
 # rspec-puppet from Debian's ruby-rspec-puppet; run through tests/integration/test_puppet_module_checks.py,
-# which lays out spec/fixtures/modules (this module as `sentry`, and Debian's stdlib).
+# which lays out a temporary fixtures directory (modules/sentry -> this module, modules/stdlib ->
+# Debian's stdlib, an empty site.pp) and names it in SPEC_FIXTURES, so the repository stays clean.
 require 'rspec-puppet'
 
-fixtures = File.expand_path(File.join(__dir__, 'fixtures'))
+fixtures = ENV.fetch('SPEC_FIXTURES') { File.expand_path(File.join(__dir__, 'fixtures')) }
 
 RSpec.configure do |c|
   c.module_path = File.join(fixtures, 'modules')

@@ -71,6 +71,41 @@ describe 'sentry::server' do
     end
   end
 
+  context 'with ports.conf managed' do
+    let(:pre_condition) { "service { 'apache2': }" }
+    let(:params) do
+      super().merge(
+        apache_service: 'apache2',
+        ports_file: '/etc/apache2/ports.conf',
+        vhost: { 'server_name' => 'sentry.example.com', 'listen' => 8443, 'http_port' => nil },
+      )
+    end
+
+    it { is_expected.to compile.with_all_deps }
+    it 'adds a Listen line for the HTTPS port only, leaving an existing one alone' do
+      is_expected.to contain_file_line('sentry Listen 8443')
+        .with(path: '/etc/apache2/ports.conf', line: 'Listen 8443', replace: false)
+        .that_notifies('Service[apache2]')
+      is_expected.not_to contain_file_line('sentry Listen 80')
+    end
+  end
+
+  context 'with a vhost on the default ports and no ports_file' do
+    let(:params) { super().merge(vhost: { 'server_name' => 'sentry.example.com', 'proxy' => 'http://127.0.0.1:9000' }) }
+
+    it { is_expected.to have_file_line_resource_count(0) }
+  end
+
+  context 'with ports.conf and the default ports' do
+    let(:params) do
+      super().merge(ports_file: '/etc/apache2/ports.conf',
+                    vhost: { 'server_name' => 'sentry.example.com', 'proxy' => 'http://127.0.0.1:9000' })
+    end
+
+    it { is_expected.to contain_file_line('sentry Listen 443').with_match('^\\s*Listen\\s+(\\S+:)?443\\s*$') }
+    it { is_expected.to contain_file_line('sentry Listen 80') }
+  end
+
   context 'with a token that is not Sensitive' do
     let(:params) { super().merge(token: 'plain') }
 

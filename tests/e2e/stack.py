@@ -312,7 +312,7 @@ ssl-ca-cert = {s}/ca.pem
 class Agent:
     """One node: its own confdir, vardir, ssldir... and environment for the facts."""
 
-    def __init__(self, stack, certname, env=None):
+    def __init__(self, stack, certname, env=None, environment="production"):
         self.stack = stack
         self.certname = certname
         self.dir = os.path.join(stack.root, "agents", certname)
@@ -330,9 +330,10 @@ rundir = {d}/run
 publicdir = {d}/public
 codedir = {d}/code
 report = false
+environment = {environment}
 # Ruby's keep-alive over TLS 1.3 against Jetty stalls every first run by 30 s.
 http_keepalive_timeout = 0
-""".format(certname=certname, port=stack.ps_port, d=self.dir))
+""".format(certname=certname, port=stack.ps_port, d=self.dir, environment=environment))
 
     @property
     def cert_file(self):

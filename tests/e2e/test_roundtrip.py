@@ -218,5 +218,6 @@ def _round_trip(stack, server, stages, root):
         agent_run(sentry_host, stages, "sentry host run 3 (collects app02's)", (2,))
         assert len(glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml"))) == 3
         assert projects(server) == ["Foo-Bar", "billing"]
+        agent_run(app02, stages, "app02 run 3 (no change)", (0,))
     finally:
         apache.stop()

@@ -270,16 +270,17 @@ def cmd_dsn(args):
 
 def _dsn_from_server(config, app):
     from sentry_puppet.definitions import slugify
+    from sentry_puppet.plan import index_projects, pick_project
 
     config = config.with_token()
     backend = make_backend(config)
     try:
         slug = slugify(app)
-        for project in backend.list_projects():
-            if project.slug == slug or slugify(project.name) == slug:
-                dsn = project.dsn or backend.get_dsn(project)
-                if dsn:
-                    return dsn
+        candidates = index_projects(backend.list_projects()).get(slug, ())
+        project = pick_project(candidates, slug, config.team)
+        dsn = project and (project.dsn or backend.get_dsn(project))
+        if dsn:
+            return dsn
         raise ConfigError(
             "app %r has no project on %s yet (and no DSN file in %s): "
             "run `sentry-puppet sync` after its definition is in %s"

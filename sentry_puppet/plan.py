@@ -26,11 +26,11 @@ def make_plan(apps, teams, projects, dsn_files, refresh_dsn=False):
     """`dsn_files`: the app names whose DSN file exists. Projects match by slug (and by
     the slug of their name, which is all Bugsink has); nothing here talks to a server."""
     teams_by_slug = {team.slug: team for team in teams}
-    projects_by_slug = _index(projects)
+    projects_by_slug = index_projects(projects)
 
     to_create, adopt, unchanged, reads, elsewhere = [], [], [], [], []
     for app in sorted(apps, key=lambda a: a.slug):
-        project = _pick(projects_by_slug.get(app.slug, ()), app)
+        project = pick_project(projects_by_slug.get(app.slug, ()), app.slug, app.team)
         if project is None:
             to_create.append(app)
             continue
@@ -44,7 +44,8 @@ def make_plan(apps, teams, projects, dsn_files, refresh_dsn=False):
     return Plan(needed, to_create, adopt, unchanged, reads, teams_by_slug, elsewhere)
 
 
-def _index(projects):
+def index_projects(projects):
+    """slug -> the existing projects it reaches: by their slug, and by the slug of their name."""
     index = {}
     for project in projects:
         for key in {project.slug, slugify(project.name)}:
@@ -52,8 +53,9 @@ def _index(projects):
     return index
 
 
-def _pick(candidates, app):
-    """Prefer the app's own team, then an exact slug, then the lowest ref: deterministic."""
+def pick_project(candidates, slug, team):
+    """The one an app uses, deterministically: its own team first, then an exact slug, then
+    the lowest ref. `sync` and `dsn` both choose with it, so they never disagree."""
     if not candidates:
         return None
-    return min(candidates, key=lambda p: (p.team != app.team, p.slug != app.slug, str(p.ref)))
+    return min(candidates, key=lambda p: (p.team != team, p.slug != slug, str(p.ref)))

@@ -506,12 +506,8 @@ def settle(name, entry, outcome, settings, now):
     status, dsn, error = outcome
     url = settings["url"] + name
     if dsn:
-        if dsn != entry.get("dsn"):
-            entry = {"dsn": dsn, "status": status, "checked": now}
-            write_cache(settings, name, entry)
-        else:
-            entry = dict(entry, checked=now, status=status)
-            write_cache(settings, name, entry)
+        entry = {"dsn": dsn, "status": status, "checked": now}
+        write_cache(settings, name, entry)
         return entry
     if status == 404:
         if entry.get("dsn"):

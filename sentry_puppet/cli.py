@@ -251,7 +251,7 @@ def sync_document(result):
 
 
 def cmd_dsn(args):
-    from sentry_puppet.definitions import name_problem
+    from sentry_puppet.names import name_problem
     from sentry_puppet.publish import read_dsn
 
     problem = name_problem(args.app)
@@ -269,7 +269,7 @@ def cmd_dsn(args):
 
 
 def _dsn_from_server(config, app):
-    from sentry_puppet.definitions import slugify
+    from sentry_puppet.names import slugify
     from sentry_puppet.plan import index_projects, pick_project
 
     config = config.with_token()

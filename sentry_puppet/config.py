@@ -75,7 +75,7 @@ def load_config(path, need_token=True):
     if backend == "sentry" and not values["organization"]:
         raise ConfigError("%s: key 'organization' is missing; the sentry backend needs the "
                           "organization slug" % path)
-    from sentry_puppet.definitions import team_slug_problem
+    from sentry_puppet.names import team_slug_problem
     team = _string(path, values, "team")
     problem = team_slug_problem(team)
     if problem:

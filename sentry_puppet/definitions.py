@@ -1,18 +1,15 @@
-"""Definition files -> one App per project; app name -> slug; each bad file reported alone."""
+"""Definition files -> one App per project (name rules: names.py); each bad file reported alone."""
 import collections
 import dataclasses
 import os
-import re
 from typing import List, Tuple
 
 import yaml
 
+from sentry_puppet.names import name_problem, slugify, team_slug_problem
 from sentry_puppet.platforms import normalize_platform
 
 KEYS = ("project", "platform", "team", "source")
-MAX_SLUG = 50
-_NOT_SLUG = re.compile(r"[^a-z0-9_-]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # libyaml's loader when PyYAML has it: thousands of small files parse several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -33,39 +30,6 @@ class Definitions:
     problems: List[str]       # one line per refused file or app: a failure
     warnings: List[str]       # resolved disagreements: reported, not failures
     file_count: int
-
-
-def slugify(name):
-    """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
-    return _NOT_SLUG.sub("-", name.lower())
-
-
-def name_problem(name):
-    """Why this app name cannot be a project (and a DSN file name), or None."""
-    if not name.strip():
-        return "is empty"
-    if _CONTROL.search(name):
-        return "contains a control character (newline, tab, ...)"
-    if "/" in name or "\\" in name:
-        return "contains a path separator"
-    if name.startswith("."):
-        # `.`/`..` are path tricks; hidden directories are never apps for the facts either.
-        return "starts with a dot"
-    slug = slugify(name)
-    if slug.isdigit():
-        return "gives the slug %r: digits only, which Sentry refuses" % slug
-    if len(slug) > MAX_SLUG:
-        return "gives a slug of %d characters; Sentry allows %d" % (len(slug), MAX_SLUG)
-    return None
-
-
-def team_slug_problem(team):
-    problem = name_problem(team)
-    if problem:
-        return problem
-    if slugify(team) != team:
-        return "is not a slug (lowercase letters, digits, `_` and `-`); write %r" % slugify(team)
-    return None
 
 
 def load_definitions(directory, default_team):

@@ -40,35 +40,123 @@ DEFAULTS = {
 SSLDIRS = ["/etc/puppetlabs/puppet/ssl", "/var/lib/puppet/ssl"]
 PUPPET_CONFS = ["/etc/puppetlabs/puppet/puppet.conf", "/etc/puppet/puppet.conf"]
 
-# First match wins, so that the framework's own file beats the asset pipeline's
-# package.json: Rails, Django, Laravel and Phoenix apps all carry one.
+# Language markers, first row first: a project's own manifest beats build output, which beats
+# conventions, which beat package.json (Rails, Django, Laravel, Phoenix and .NET apps carry one
+# for their browser assets). `*.x` is a suffix and `x*` a prefix; `dir/x` is looked for in that
+# subdirectory, listed only when it exists and nothing above it matched. docs/facts.md has the
+# table with the real layouts behind each row.
 LANGUAGE_MARKERS = [
-    ("elixir", ["mix.exs"]),
-    ("ruby", ["Gemfile", "config.ru"]),
-    ("php", ["artisan", "composer.json", "wp-config.php", "index.php"]),
-    ("python", ["manage.py", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt",
-                "Pipfile", "wsgi.py"]),
-    ("java", ["pom.xml", "build.gradle", "build.gradle.kts", "WEB-INF", "*.war", "*.jar"]),
-    ("dotnet", ["*.sln", "*.csproj", "*.fsproj", "*.vbproj"]),
-    ("go", ["go.mod"]),
-    ("rust", ["Cargo.toml"]),
-    ("dart", ["pubspec.yaml"]),
-    ("node", ["package.json"]),
+    # project manifests: a checkout, or a deployment that keeps them
+    ("elixir", "mix.exs"),
+    ("ruby", "Gemfile gems.rb"),
+    ("php", "composer.json artisan wp-config.php"),
+    ("python", "manage.py pyproject.toml setup.py setup.cfg Pipfile"),
+    ("java", "pom.xml build.gradle build.gradle.kts settings.gradle settings.gradle.kts "
+             "build.sbt"),
+    ("dotnet", "*.slnx *.sln *.csproj *.fsproj *.vbproj global.json Directory.Build.props "
+               "Directory.Packages.props"),
+    ("go", "go.mod go.work"),
+    ("rust", "Cargo.toml"),
+    ("dart", "pubspec.yaml"),
+    ("node", "next.config.* nuxt.config.*"),
+    # build output: what a deployment unpacks when it ships no manifest
+    ("java", "WEB-INF BOOT-INF *.war *.jar"),
+    ("dotnet", "*.runtimeconfig.json *.deps.json"),
+    ("elixir", "erts-*"),
+    ("node", ".next nitro.json"),
+    ("python", "pyvenv.cfg"),
+    # conventions
+    ("ruby", "config.ru"),
+    ("php", "index.php *.php"),
+    ("python", "requirements.txt wsgi.py asgi.py venv .venv *.py"),
+    ("dotnet", "*.dll web.config appsettings.json"),
+    # in a subdirectory: a built Java service (bin/ + lib/*.jar), an Elixir release without
+    # ERTS, a Node build
+    ("java", "lib/*.jar"),
+    ("elixir", "releases/start_erl.data"),
+    ("node", "dist/server.js dist/main.js"),
+    # last: the asset pipeline's files
+    ("node", "package.json node_modules"),
 ]
-KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 HOST_CHARS = ALNUM | frozenset(".-")
 PATH_CHARS = ALNUM | frozenset("._~-/")
 
 
 def warn(message):
-    sys.stderr.write("sentry_apps: %s\n" % message)
+    say("sentry_apps: %s\n" % message)
+
+
+def say(text):
+    """To stderr in UTF-8, whatever the locale: Facter runs facts under LC_ALL=C, where Python
+    3.6 (no PEP 538 locale coercion) would write ASCII escapes."""
+    stream = getattr(sys.stderr, "buffer", None)
+    if stream is None:
+        sys.stderr.write(text)
+        return
+    sys.stderr.flush()
+    stream.write(text.encode("utf-8", "backslashreplace"))
+    stream.flush()
+
+
+def os_path(text):
+    """A path as the OS takes it, UTF-8 bytes. Under LC_ALL=C, Python 3.6 would encode (and
+    decode) file names as ASCII: `café` would come out as `caf\\udcc3\\udca9`, another app."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def from_os(raw):
+    """A file name from the OS (bytes) as text, undecodable bytes kept as surrogates."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+# -- app-name rules: a copy of sentry_puppet/names.py, which the Sentry host applies to what
+# this fact exports (tests/unit/test_names.py keeps the two equal) ---------------------------
+
+SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+MAX_SLUG = 50  # Sentry's limit for a project slug
+
+
+def slugify(name):
+    """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
+    return "".join(c if c in SLUG_CHARS else "-" for c in name.lower())
 
 
 def fact_key(name):
-    """The app name as a Puppet variable: lowercase, anything outside [a-z0-9_] becomes _."""
+    """The name in fact names (<key>_lang) and Puppet variables: lowercased, every character
+    outside [a-z0-9_] replaced by `_`."""
     return "".join(c if c in KEY_CHARS else "_" for c in name.lower())
 
+
+def name_problem(name):
+    """Why this app name cannot be a project, a DSN file and a fact, or None."""
+    if not name.strip():
+        return "is empty"
+    if any(c < " " or c == "\x7f" for c in name):
+        return "contains a control character (newline, tab, ...)"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if name.startswith("."):
+        # `.`/`..` are path tricks; hidden directories are never apps for the facts either.
+        return "starts with a dot"
+    if "," in name:
+        return "contains a comma, which separates the names in the deployed_apps fact"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8: Facter and YAML cannot carry it
+        return "is not valid UTF-8"
+    slug = slugify(name)
+    if not slug.strip("_-"):
+        return "has no ASCII letter or digit, so its slug %r says nothing" % slug
+    if slug.isdigit():
+        return "gives the slug %r: digits only, which Sentry refuses" % slug
+    if len(slug) > MAX_SLUG:
+        return "gives a slug of %d characters; Sentry allows %d" % (len(slug), MAX_SLUG)
+    return None
+
+
+# -- small readers and writers ------------------------------------------------------------------
 
 def is_dsn(text):
     """scheme://key[:secret]@host[:port][/path]/project-id, as Sentry, GlitchTip and Bugsink
@@ -84,14 +172,15 @@ def is_dsn(text):
     if not host or not set(host) <= HOST_CHARS or (":" in hostport and not port.isdigit()):
         return False
     project = path.rsplit("/", 1)[-1]
-    return bool(sep and project.isdigit() and project.isascii() and set(path) <= PATH_CHARS)
+    # PATH_CHARS is ASCII: no other script's digits pass isdigit() here.
+    return bool(sep and project.isdigit() and set(path) <= PATH_CHARS)
 
 
 def read_ini(path):
     """-> {section: {key: value}} of an INI file as DESIGN.md shows it (`;`/`#` comments, also
     after a value). Raises ValueError naming the line that is neither."""
     sections, current = {}, None
-    with open(path, encoding="utf-8") as handle:
+    with open(os_path(path), encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             text = line.split(" ;", 1)[0].split("\t;", 1)[0].strip()
             if not text or text[0] in ";#":
@@ -146,7 +235,7 @@ def _json_char(char):
 def load_config(path):
     settings = dict(DEFAULTS)
     settings["apps"] = {}
-    if not os.path.exists(path):
+    if not os.path.exists(os_path(path)):
         return settings
     try:
         parser = read_ini(path)
@@ -191,44 +280,57 @@ def _one_line(exc):
 # -- discovery and language --------------------------------------------------------------------
 
 def discover(settings):
-    """-> [(name, path)] in a stable order: roots in their order, names sorted in each."""
-    found = {}
+    """-> ([(name, path)] in a stable order: roots in their order, names sorted in each;
+    [(name, path, why)] of the directories left out)."""
+    found, left_out = {}, []
     ignore = set(settings["ignore"])
     overrides = settings["apps"]
     for root in settings["roots"]:
         try:
-            with os.scandir(root) as listing:  # its entries know their type: no stat each
-                entries = sorted(listing, key=lambda entry: entry.name)
+            with os.scandir(os_path(root)) as listing:  # its entries know their type: no stat
+                entries = sorted((from_os(entry.name), entry) for entry in listing)
         except FileNotFoundError:
             continue
         except OSError as exc:
             warn("app root %s: cannot be read (%s)" % (root, exc.strerror or exc))
             continue
-        for entry in entries:
-            name, path = entry.name, entry.path
-            if name.startswith(".") or name in ignore or not _is_dir(entry):
+        for name, entry in entries:
+            path = os.path.join(root, name)
+            if not _is_dir(entry):
                 continue
-            if overrides.get(name, {}).get("ignore"):
-                continue
-            problem = name_problem(name)
-            if problem:
-                warn("app %r in %s: left out, %s" % (name, root, problem))
-                continue
-            if name in found:
-                warn("app %r: found in %s and in %s; using %s"
-                     % (name, found[name], path, found[name]))
-                continue
-            found[name] = path
+            why = None
+            if name.startswith("."):
+                why = "a hidden directory"  # .git, .well-known: silent, never an app
+            elif name in ignore:
+                why = "named in [apps] ignore"
+            elif overrides.get(name, {}).get("ignore"):
+                why = "[app:%s] ignore = true" % name
+            else:
+                problem = name_problem(name)
+                if problem:
+                    why = "its name %s; the Sentry host would refuse it" % problem
+                    warn("app %r in %s: left out: %s (rename the directory, or list it in "
+                         "[apps] ignore)" % (name, root, why))
+                elif name in found:
+                    why = "also found in %s, which comes first" % found[name]
+                    warn("app %r: found in %s and in %s; using %s"
+                         % (name, found[name], path, found[name]))
+            if why:
+                left_out.append((name, path, why))
+            else:
+                found[name] = path
     apps, keys = [], {}
     for name in sorted(found):
         key = fact_key(name)
         if key in keys:
             warn("app %r: its fact name %s_lang is taken by app %r; left out"
                  % (name, key, keys[key]))
+            left_out.append((name, found[name], "its fact name %s_lang is taken by app %r"
+                             % (key, keys[key])))
             continue
         keys[key] = name
         apps.append((name, found[name]))
-    return apps
+    return apps, left_out
 
 
 def _is_dir(entry):
@@ -238,41 +340,78 @@ def _is_dir(entry):
         return False
 
 
-def name_problem(name):
-    if any(ord(c) < 0x20 or c in "\x7f=/" for c in name):
-        return "its name has a control character, '=' or '/', which no fact name can hold"
-    if len(name) > 50:
-        return "its name is longer than 50 characters"
-    if not fact_key(name).strip("_"):
-        return "its name gives no usable fact name"
-    return None
+def _marker_index():
+    """LANGUAGE_MARKERS as lookup tables, each marker with its rank (lower wins):
+    -> (exact {name: (rank, lang)}, suffixes {".ext": ...}, prefixes [(length, {prefix: ...})],
+        nested [(rank, lang, subdirectory, marker)])."""
+    exact, suffixes, prefixes, nested = {}, {}, {}, []
+    rank = 0
+    for lang, markers in LANGUAGE_MARKERS:
+        for marker in markers.split():
+            rank += 1
+            if "/" in marker:
+                nested.append((rank, lang) + tuple(marker.split("/", 1)))
+            elif marker.startswith("*"):
+                suffixes.setdefault(marker[1:], (rank, lang))
+            elif marker.endswith("*"):
+                prefixes.setdefault(len(marker) - 1, {}).setdefault(marker[:-1], (rank, lang))
+            else:
+                exact.setdefault(marker, (rank, lang))
+    return exact, suffixes, sorted(prefixes.items()), nested
+
+
+MARKERS = _marker_index()
+
+
+def best_marker(names):
+    """-> (rank, name, lang) of the listing's best marker, or None. One pass over the listing,
+    a few dict lookups per name, whatever the number of markers."""
+    exact, suffixes, prefixes, _ = MARKERS
+    best = None
+    for name in names:
+        hits = [exact.get(name)]
+        dot = name.find(".", 1)
+        while dot != -1:
+            hits.append(suffixes.get(name[dot:]))
+            dot = name.find(".", dot + 1)
+        hits.extend(table.get(name[:length]) for length, table in prefixes)
+        for hit in hits:
+            if hit and (best is None or (hit[0], name) < best[:2]):
+                best = (hit[0], name, hit[1])
+    return best
 
 
 def detect_language(path):
-    """-> (platform, the file that decided it). Reads a directory listing or two, no file."""
+    """-> (platform, the file that decided it). Reads the app's directory listing, a second
+    one for Capistrano's current/, and a subdirectory's only when a `dir/x` row must decide."""
     try:
-        names = os.listdir(path)
+        names = [from_os(raw) for raw in os.listdir(os_path(path))]
     except OSError as exc:
         return "other", "(unreadable: %s)" % (exc.strerror or exc)
     if "current" in names:  # Capistrano: current -> releases/<timestamp>
         try:
-            names = os.listdir(os.path.join(path, "current"))
+            names = [from_os(raw) for raw in os.listdir(os_path(os.path.join(path, "current")))]
             path = os.path.join(path, "current")
         except OSError:
             pass
-    present, ordered = set(names), None
-    for lang, markers in LANGUAGE_MARKERS:
-        for marker in markers:
-            if marker[0] != "*":
-                if marker in present:
-                    return lang, os.path.join(path, marker)
-                continue
-            if ordered is None:
-                ordered = sorted(names)
-            hit = next((name for name in ordered if name.endswith(marker[1:])), None)
-            if hit:
-                return lang, os.path.join(path, hit)
-    return "other", None
+    best = best_marker(names)
+    present = set(names)
+    for rank, lang, directory, marker in MARKERS[3]:
+        if best is not None and best[0] < rank:
+            break
+        if directory not in present:
+            continue
+        try:
+            inside = os.listdir(os_path(os.path.join(path, directory)))
+        except OSError:
+            continue
+        hits = sorted(name for name in map(from_os, inside)
+                      if (name.endswith(marker[1:]) if marker[0] == "*" else name == marker))
+        if hits:
+            return lang, os.path.join(path, directory, hits[0])
+    if best is None:
+        return "other", None
+    return best[2], os.path.join(path, best[1])
 
 
 # -- the DSN cache ----------------------------------------------------------------------------
@@ -285,7 +424,7 @@ def read_cache(settings, name):
     """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt.
     The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines."""
     try:
-        with open(cache_file(settings, name), "rb") as handle:
+        with open(os_path(cache_file(settings, name)), "rb") as handle:
             text = handle.read().decode("utf-8")
         fields = dict(line.partition("=")[::2] for line in text.splitlines())
         entry = {"checked": float(fields["checked"]), "status": int(fields["status"]),
@@ -306,17 +445,17 @@ def write_cache(settings, name, entry):
     target = cache_file(settings, name)
     temp = os.path.join(directory, ".%s.tmp-%d" % (name, os.getpid()))
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.makedirs(os_path(directory), mode=0o700, exist_ok=True)
+        fd = os.open(os_path(temp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("checked=%r\nstatus=%d\ndsn=%s\n"
                          % (entry["checked"], entry["status"] or 0, entry["dsn"] or ""))
-        os.replace(temp, target)
+        os.replace(os_path(temp), os_path(target))
     except OSError as exc:
         warn("app %r: cannot write the cache file %s (%s); the DSN will be asked for again "
              "next run" % (name, target, exc.strerror or exc))
         try:
-            os.unlink(temp)
+            os.unlink(os_path(temp))
         except OSError:
             pass
 
@@ -338,16 +477,16 @@ def tls_files(settings):
     if not (ca and cert and key):
         certname = puppet_certname()
         for ssldir in SSLDIRS:
-            if os.path.exists(os.path.join(ssldir, "certs", "ca.pem")):
+            if os.path.exists(os_path(os.path.join(ssldir, "certs", "ca.pem"))):
                 ca = ca or os.path.join(ssldir, "certs", "ca.pem")
                 cert = cert or os.path.join(ssldir, "certs", certname + ".pem")
                 key = key or os.path.join(ssldir, "private_keys", certname + ".pem")
                 break
-    if not ca or not os.path.exists(ca):
+    if not ca or not os.path.exists(os_path(ca)):
         return None, None, None, ("no CA to trust (%s); set [dsn] ca_file"
                                   % (ca or "no Puppet ssldir in " + " or ".join(SSLDIRS)))
     for label, path in (("certificate", cert), ("key", key)):
-        if not path or not os.path.exists(path):
+        if not path or not os.path.exists(os_path(path)):
             return None, None, None, ("no client %s (%s); set [dsn] cert_file and key_file"
                                       % (label, path))
     return ca, cert, key, None
@@ -368,7 +507,8 @@ def puppet_certname():
 
 def make_context(ca_file, cert_file, key_file):
     import ssl
-    context = ssl.create_default_context(cafile=ca_file)  # this CA only, not the system's
+    # This CA only, not the system's. Paths as bytes: see os_path.
+    context = ssl.create_default_context(cafile=os_path(ca_file))
     if hasattr(ssl, "TLSVersion"):
         context.minimum_version = ssl.TLSVersion.TLSv1_2  # novermin (3.7+; 3.6 has OP_NO_*)
     else:
@@ -378,7 +518,7 @@ def make_context(ca_file, cert_file, key_file):
         # handshake. Our vhost asks during the handshake, so older Pythons work too.
         context.post_handshake_auth = True
     if cert_file and key_file:
-        context.load_cert_chain(cert_file, key_file)
+        context.load_cert_chain(os_path(cert_file), os_path(key_file))
     return context
 
 
@@ -457,7 +597,7 @@ def fetch_all(names, settings, tls):
 
 def collect(settings, explain=False):
     now = time.time()
-    apps = discover(settings)
+    apps, left_out = discover(settings)
     facts = {"deployed_apps": ",".join(name for name, _ in apps)}
     structured = {}
     cached = {}
@@ -497,6 +637,9 @@ def collect(settings, explain=False):
             facts[fact_key(name) + "_dsn"] = entry["dsn"]
         if explain:
             explain_app(name, structured[name], cached[name], fetched.get(name), settings, now)
+    if explain:
+        for name, path, why in left_out:
+            say("%s: dir %s; left out: %s\n" % (name, path, why))
     facts["sentry_apps"] = structured
     return facts
 
@@ -534,7 +677,7 @@ def explain_app(name, info, before, outcome, settings, now):
         last = "fetched: %s" % (outcome[1] and "HTTP %s, a DSN" % outcome[0] or outcome[2])
     else:
         last = "not fetched this run"
-    sys.stderr.write("%s: dir %s; %s from %s; %s; %s; dsn %s\n" % (
+    say("%s: dir %s; %s from %s; %s; %s; dsn %s\n" % (
         name, info["path"], info["lang"], info["lang_from"] or "no marker file", age, last,
         info.get("dsn") or "unknown"))
 
@@ -542,7 +685,9 @@ def explain_app(name, info, before, outcome, settings, now):
 def main(argv):
     explain = "--explain" in argv[1:] or bool(os.environ.get("SENTRY_PUPPET_FACTS_EXPLAIN"))
     try:
-        settings = load_config(os.environ.get("SENTRY_PUPPET_FACTS_CONFIG") or CONFIG_PATH)
+        path = os.environ.get("SENTRY_PUPPET_FACTS_CONFIG")
+        # os.fsencode undoes the locale's decoding (ASCII under LC_ALL=C on Python 3.6).
+        settings = load_config(from_os(os.fsencode(path)) if path else CONFIG_PATH)
         facts = collect(settings, explain)
     except Exception as exc:  # a bug must not break the Puppet run: say so, print what we can
         warn("internal error, facts incomplete (%s: %s)" % (exc.__class__.__name__,

@@ -1,0 +1,59 @@
+"""App-name rules for every command: the project slug, the fact key, and which names are refused.
+
+facts/sentry_apps.py carries a copy of SLUG_CHARS, KEY_CHARS, MAX_SLUG, slugify, fact_key and
+name_problem (the fact ships alone and imports nothing of ours), so that an app server never
+exports a name the Sentry host would refuse. tests/unit/test_names.py proves the two copies are
+the same code and agree on a table of names.
+"""
+
+SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+MAX_SLUG = 50  # Sentry's limit for a project slug
+
+
+def slugify(name):
+    """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
+    return "".join(c if c in SLUG_CHARS else "-" for c in name.lower())
+
+
+def fact_key(name):
+    """The name in fact names (<key>_lang) and Puppet variables: lowercased, every character
+    outside [a-z0-9_] replaced by `_`."""
+    return "".join(c if c in KEY_CHARS else "_" for c in name.lower())
+
+
+def name_problem(name):
+    """Why this app name cannot be a project, a DSN file and a fact, or None."""
+    if not name.strip():
+        return "is empty"
+    if any(c < " " or c == "\x7f" for c in name):
+        return "contains a control character (newline, tab, ...)"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if name.startswith("."):
+        # `.`/`..` are path tricks; hidden directories are never apps for the facts either.
+        return "starts with a dot"
+    if "," in name:
+        return "contains a comma, which separates the names in the deployed_apps fact"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8: Facter and YAML cannot carry it
+        return "is not valid UTF-8"
+    slug = slugify(name)
+    if not slug.strip("_-"):
+        return "has no ASCII letter or digit, so its slug %r says nothing" % slug
+    if slug.isdigit():
+        return "gives the slug %r: digits only, which Sentry refuses" % slug
+    if len(slug) > MAX_SLUG:
+        return "gives a slug of %d characters; Sentry allows %d" % (len(slug), MAX_SLUG)
+    return None
+
+
+def team_slug_problem(team):
+    """Why this team name cannot be a Sentry team slug as it is, or None."""
+    problem = name_problem(team)
+    if problem:
+        return problem
+    if slugify(team) != team:
+        return "is not a slug (lowercase letters, digits, `_` and `-`); write %r" % slugify(team)
+    return None

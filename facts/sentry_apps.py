@@ -300,7 +300,8 @@ def discover(settings):
                 continue
             why = None
             if name.startswith("."):
-                why = "a hidden directory"  # .git, .well-known: silent, never an app
+                # .git, .well-known: never apps, and no warning on every run
+                why = "a hidden directory (its name starts with a dot)"
             elif name in ignore:
                 why = "named in [apps] ignore"
             elif overrides.get(name, {}).get("ignore"):
@@ -639,7 +640,7 @@ def collect(settings, explain=False):
             explain_app(name, structured[name], cached[name], fetched.get(name), settings, now)
     if explain:
         for name, path, why in left_out:
-            say("%s: dir %s; left out: %s\n" % (name, path, why))
+            say("%r: dir %r; left out: %s\n" % (name, path, why))  # repr: names with \n
     facts["sentry_apps"] = structured
     return facts
 

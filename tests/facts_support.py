@@ -1,11 +1,11 @@
 """Running the external fact the way Facter does: a separate process, its JSON on stdout."""
-import importlib.util
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import time
+import types
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FACT = REPO / "facts" / "sentry_apps.py"
@@ -13,10 +13,13 @@ FACT = REPO / "facts" / "sentry_apps.py"
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
-def load_fact_module():
-    spec = importlib.util.spec_from_file_location("sentry_apps_fact", str(FACT))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def load_fact_module(path=FACT):
+    """The fact as a module, compiled from its source and never cached: an import would write
+    facts/__pycache__/ where PYTHONDONTWRITEBYTECODE is unset, and pluginsync would ship it."""
+    module = types.ModuleType("sentry_apps_fact")
+    module.__file__ = str(path)
+    exec(compile(pathlib.Path(path).read_text(encoding="utf-8"), str(path), "exec"),
+         module.__dict__)
     return module
 
 
@@ -41,11 +44,11 @@ class Run:
         self.facts = json.loads(result.stdout)  # always valid JSON, whatever happened
 
 
-def run_fact(config_path, *args, env=None):
+def run_fact(config_path, *args, env=None, python=PYTHON, fact=FACT):
     environment = dict(os.environ, SENTRY_PUPPET_FACTS_CONFIG=str(config_path))
     environment.update(env or {})
     started = time.monotonic()
-    result = subprocess.run([PYTHON, str(FACT)] + list(args), env=environment,
+    result = subprocess.run([python, str(fact)] + list(args), env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True, timeout=120)
     run = Run(result, time.monotonic() - started)

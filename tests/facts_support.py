@@ -54,3 +54,48 @@ def run_fact(config_path, *args, env=None, python=PYTHON, fact=FACT):
     run = Run(result, time.monotonic() - started)
     assert run.returncode == 0, run.stderr
     return run
+
+
+# -- the Pythons an app server may have --------------------------------------------------------
+# Where this suite looks for interpreters, in this order; each found one is asked what it is.
+DEBIAN_PYTHON = "/usr/bin/python3"
+PYENV_DEFAULT_ROOT = os.path.expanduser("~/.pyenv")
+_PROBE = ("import platform, sys; sys.stdout.write('%s %d %d %s' % ("
+          "platform.python_implementation(), sys.version_info[0], sys.version_info[1],"
+          " platform.python_version()))")
+
+
+def pyenv_root():
+    """$PYENV_ROOT, else `pyenv root`, else ~/.pyenv; None when there is no pyenv."""
+    root = os.environ.get("PYENV_ROOT")
+    if not root:
+        try:
+            root = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, universal_newlines=True,
+                                  timeout=30).stdout.strip()
+        except OSError:
+            root = PYENV_DEFAULT_ROOT
+    return root if root and os.path.isdir(os.path.join(root, "versions")) else None
+
+
+def cpythons():
+    """-> [(version string, (major, minor), path)] of every CPython 3.6+ found: Debian's
+    python3, then each $(pyenv root)/versions/*/bin/python, sorted by version."""
+    candidates = [DEBIAN_PYTHON]
+    root = pyenv_root()
+    if root:
+        versions = os.path.join(root, "versions")
+        candidates += [os.path.join(versions, name, "bin", "python")
+                       for name in sorted(os.listdir(versions))]
+    found = []
+    for path in candidates:
+        if not os.access(path, os.X_OK):
+            continue
+        result = subprocess.run([path, "-c", _PROBE], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, universal_newlines=True, timeout=60)
+        fields = result.stdout.split()
+        if result.returncode == 0 and len(fields) == 4 and fields[0] == "CPython":
+            minor = (int(fields[1]), int(fields[2]))
+            if minor >= (3, 6):
+                found.append((fields[3], minor, path))
+    return sorted(found, key=lambda item: (item[1], item[2] != DEBIAN_PYTHON, item[2]))

@@ -14,10 +14,15 @@ import time
 import pytest
 import trustme
 
-from tests.facts_support import FACT, load_fact_module, run_fact, write_config
+from tests.facts_support import FACT, PYTHON, cpythons, load_fact_module, run_fact, write_config
 from tests.support.ports import free_port
 
 fact = load_fact_module()
+
+# The cache path also under Python 3.6 when there is one (test_facts_pythons.py says when not).
+CACHE_PYTHONS = [PYTHON] + [p[2] for p in cpythons() if p[1] == (3, 6)][:1]
+cache_pythons = pytest.mark.parametrize("python", CACHE_PYTHONS,
+                                        ids=["python3", "python3.6"][:len(CACHE_PYTHONS)])
 
 DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.com/7"
 NEW_DSN = "https://fedcba9876543210fedcba9876543210@sentry.example.com/7"
@@ -106,11 +111,12 @@ def cached_dsn(tmp_path, app):
     return fact.read_cache({"cache_dir": str(tmp_path / "cache")}, app).get("dsn")
 
 
-def test_first_run_fetches_and_caches_then_no_request(tmp_path, apps, pki, server):
+@cache_pythons
+def test_first_run_fetches_and_caches_then_no_request(tmp_path, apps, pki, server, python):
     server.routes["/dsn/Foo-Bar"] = (200, DSN + "\n")
     config = config_for(tmp_path, apps, pki, server.url)
 
-    first = run_fact(config)
+    first = run_fact(config, python=python)
     assert first.facts["foo_bar_dsn"] == DSN
     assert first.facts["sentry_apps"]["Foo-Bar"]["dsn"] == DSN
     assert "billing_dsn" not in first.facts  # 404: no project yet
@@ -120,25 +126,28 @@ def test_first_run_fetches_and_caches_then_no_request(tmp_path, apps, pki, serve
     for name in ("Foo-Bar", "billing"):
         assert stat.S_IMODE(os.stat(str(cache / name)).st_mode) == 0o600
 
-    second = run_fact(config)
+    second = run_fact(config, python=python)
     assert second.facts["foo_bar_dsn"] == DSN
     assert len(server.requests) == 2  # the DSN is cached, the 404 remembered
 
 
-def test_after_ttl_it_rechecks_and_a_changed_dsn_replaces_the_cache(tmp_path, apps, pki, server):
+@cache_pythons
+def test_after_ttl_it_rechecks_and_a_changed_dsn_replaces_the_cache(tmp_path, apps, pki, server,
+                                                                    python):
     server.routes["/dsn/Foo-Bar"] = (200, NEW_DSN + "\n")
     seed_cache(tmp_path, "Foo-Bar", DSN, age=120)
     config = config_for(tmp_path, apps, pki, server.url, ttl=60)
-    run = run_fact(config)
+    run = run_fact(config, python=python)
     assert "/dsn/Foo-Bar" in server.requests
     assert run.facts["foo_bar_dsn"] == NEW_DSN
     assert cached_dsn(tmp_path, "Foo-Bar") == NEW_DSN
 
 
-def test_within_ttl_the_cache_is_used_as_it_is(tmp_path, apps, pki, server):
+@cache_pythons
+def test_within_ttl_the_cache_is_used_as_it_is(tmp_path, apps, pki, server, python):
     seed_cache(tmp_path, "Foo-Bar", DSN, age=10)
     seed_cache(tmp_path, "billing", DSN, age=10)
-    run = run_fact(config_for(tmp_path, apps, pki, server.url, ttl=60))
+    run = run_fact(config_for(tmp_path, apps, pki, server.url, ttl=60), python=python)
     assert server.requests == [] and run.facts["billing_dsn"] == DSN
 
 
@@ -208,23 +217,25 @@ def test_no_ca_means_no_fetch(tmp_path, apps, pki, server):
     assert "no CA to trust" in run.stderr and server.requests == []
 
 
-def test_unwritable_cache_still_gives_the_dsn(tmp_path, apps, pki, server):
+@cache_pythons
+def test_unwritable_cache_still_gives_the_dsn(tmp_path, apps, pki, server, python):
     server.routes["/dsn/Foo-Bar"] = (200, DSN + "\n")
     (tmp_path / "afile").write_text("")
     config = write_config(tmp_path / "facts.conf", [apps], url=server.url,
                           cache_dir=tmp_path / "afile" / "cache",
                           extra="ca_file = %s\ncert_file = %s\nkey_file = %s\n"
                                 % (pki["ca_file"], pki["cert_file"], pki["key_file"]))
-    run = run_fact(config)
+    run = run_fact(config, python=python)
     assert run.facts["foo_bar_dsn"] == DSN
     assert "cannot write the cache file" in run.stderr
 
 
-def test_corrupt_cache_is_treated_as_missing(tmp_path, apps, pki, server):
+@cache_pythons
+def test_corrupt_cache_is_treated_as_missing(tmp_path, apps, pki, server, python):
     server.routes["/dsn/Foo-Bar"] = (200, DSN + "\n")
     (tmp_path / "cache").mkdir(mode=0o700)
     (tmp_path / "cache" / "Foo-Bar").write_bytes(b"\x00\xffgarbage")
-    run = run_fact(config_for(tmp_path, apps, pki, server.url))
+    run = run_fact(config_for(tmp_path, apps, pki, server.url), python=python)
     assert run.facts["foo_bar_dsn"] == DSN and "ignored" in run.stderr
 
 

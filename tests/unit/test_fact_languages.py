@@ -111,13 +111,6 @@ def test_layout(tmp_path, entries, lang, decided_by):
         lang, decided_by and os.path.join(str(app), decided_by))
 
 
-def test_capistrano_current_release_decides(tmp_path):
-    app = build(tmp_path / "shop", ["releases/20260101/Gemfile", "shared/package.json",
-                                    "repo/"])
-    os.symlink("releases/20260101", str(app / "current"))
-    assert fact.detect_language(str(app)) == ("ruby", str(app / "current" / "Gemfile"))
-
-
 def test_a_subdirectory_is_listed_only_when_nothing_above_decides(tmp_path, monkeypatch):
     listed = []
     real = os.listdir

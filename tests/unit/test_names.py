@@ -105,3 +105,22 @@ def test_the_tool_refuses_what_the_fact_leaves_out(tmp_path):
     defs = load_definitions(str(tmp_path), "apps")
     assert sorted(app.name for app in defs.apps) == ACCEPTED
     assert len(defs.problems) == len(TABLE) - 1 - len(ACCEPTED)
+
+
+@pytest.mark.parametrize("name", ["a,b", "-", "123", "caf\udcc3"])
+def test_dsn_command_refuses_by_the_same_rules(name, capsys):
+    from sentry_puppet import cli
+    assert cli.main(["dsn", name]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and names.name_problem(name) in err
+
+
+@pytest.mark.parametrize("team", ["-", "a,b", "007"])
+def test_config_team_refused_by_the_same_rules(tmp_path, team):
+    from sentry_puppet.config import ConfigError, load_config
+    config = tmp_path / "config.yaml"
+    config.write_text("backend: bugsink\nurl: http://127.0.0.1:8000\nteam: %r\n"
+                      "definitions_dir: defs\ndsn_dir: dsn\n" % team)
+    with pytest.raises(ConfigError, match="team") as refused:
+        load_config(str(config), need_token=False)
+    assert names.name_problem(team) in str(refused.value)

@@ -1,7 +1,6 @@
 """The rendered vhost in a real Apache (mod_ssl, mod_wsgi): /dsn/ for Puppet agents only, with
 curl and with the facts' own client; Bugsink under mod_wsgi behind it; `apache2 -t` for both
 modes. The site is rendered by the real `sentry-puppet render-vhost` command."""
-import importlib.util
 import json
 import os
 import re
@@ -13,14 +12,13 @@ import time
 import pytest
 import yaml
 
+from tests.facts_support import load_fact_module
 from tests.support import bugsink
 from tests.support.apache import Apache, give_to_run_user, remove_tree, shared_tmpdir
 from tests.support.ports import free_port
 from tests.support.pki import TestPKI
 
 CLI = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "sentry-puppet")
-FACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "facts",
-                     "sentry_apps.py")
 DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.com/42"
 
 
@@ -92,11 +90,8 @@ def curl(url, ca_file, pair=None, *extra):
 
 
 def facts_client():
-    """The facts' fetch_dsn, imported by path as the Puppet agent's Python would run it."""
-    spec = importlib.util.spec_from_file_location("sentry_apps_fact", FACTS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.fetch_dsn
+    """The facts' fetch_dsn, loaded without writing facts/__pycache__/ (pluginsync ships it)."""
+    return load_fact_module().fetch_dsn
 
 
 # ---------------------------------------------------------------------------------------------

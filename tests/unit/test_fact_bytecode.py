@@ -49,3 +49,24 @@ def test_the_fact_tests_leave_the_shipped_directories_alone(tmp_path):
 def test_the_shipped_directories_hold_only_the_fact():
     # Catches, in this very run, any test above it that wrote there (with bytecode writing on).
     assert listing(REPO) == SHIPPED
+
+
+def test_only_facts_support_loads_the_fact():
+    """Tests that need the fact's functions use load_fact_module (never cached); an import
+    machinery of their own would write facts/__pycache__/ on a fresh Debian. The integration
+    tests are too slow for the check above, so their sources are read instead."""
+    loaders = ("spec_from_file_location", "SourceFileLoader", "import_module", "runpy",
+               "load_source")
+    allowed = {str(REPO / "tests" / "facts_support.py"), os.path.abspath(__file__)}
+    offenders = []
+    for top in ("tests", "bench"):
+        for directory, _, files in os.walk(str(REPO / top)):
+            for name in files:
+                path = os.path.join(directory, name)
+                if not name.endswith(".py") or path in allowed:
+                    continue
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+                if "sentry_apps" in text and any(loader in text for loader in loaders):
+                    offenders.append(os.path.relpath(path, str(REPO)))
+    assert offenders == []

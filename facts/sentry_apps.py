@@ -99,15 +99,25 @@ def say(text):
     stream.flush()
 
 
+# File names are UTF-8 to the OS. Python 3.7+ (PEP 538/540) and UTF-8 locales decode them so;
+# Python 3.6 under Facter's LC_ALL=C decodes them as ASCII, and `café` would come out as
+# `caf\\udcc3\\udca9`: another name, another fact key. There the fact hands the OS bytes itself.
+NATIVE_UTF8 = sys.getfilesystemencoding() in ("utf-8", "utf8")
+
+
 def os_path(text):
-    """A path as the OS takes it, UTF-8 bytes. Under LC_ALL=C, Python 3.6 would encode (and
-    decode) file names as ASCII: `café` would come out as `caf\\udcc3\\udca9`, another app."""
-    return text.encode("utf-8", "surrogateescape")
+    """A path as the OS takes it."""
+    return text if NATIVE_UTF8 else text.encode("utf-8", "surrogateescape")
 
 
-def from_os(raw):
-    """A file name from the OS (bytes) as text, undecodable bytes kept as surrogates."""
-    return raw.decode("utf-8", "surrogateescape")
+def from_os(name):
+    """A file name from the OS as text, undecodable bytes kept as surrogates."""
+    return name if NATIVE_UTF8 else name.decode("utf-8", "surrogateescape")
+
+
+def listdir(path):
+    names = os.listdir(os_path(path))
+    return names if NATIVE_UTF8 else [from_os(name) for name in names]
 
 
 # -- app-name rules: a copy of sentry_puppet/names.py, which the Sentry host applies to what
@@ -115,25 +125,35 @@ def from_os(raw):
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+CONTROL_CHARS = frozenset(chr(code) for code in range(0x20)) | frozenset("\x7f")
 MAX_SLUG = 50  # Sentry's limit for a project slug
+
+# The fact runs these for every app on every Puppet run: most names need no replacing, and set
+# operations run in C.
 
 
 def slugify(name):
     """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
-    return "".join(c if c in SLUG_CHARS else "-" for c in name.lower())
+    lowered = name.lower()
+    if SLUG_CHARS.issuperset(lowered):
+        return lowered
+    return "".join(c if c in SLUG_CHARS else "-" for c in lowered)
 
 
 def fact_key(name):
     """The name in fact names (<key>_lang) and Puppet variables: lowercased, every character
     outside [a-z0-9_] replaced by `_`."""
-    return "".join(c if c in KEY_CHARS else "_" for c in name.lower())
+    lowered = name.lower()
+    if KEY_CHARS.issuperset(lowered):
+        return lowered
+    return "".join(c if c in KEY_CHARS else "_" for c in lowered)
 
 
 def name_problem(name):
     """Why this app name cannot be a project, a DSN file and a fact, or None."""
     if not name.strip():
         return "is empty"
-    if any(c < " " or c == "\x7f" for c in name):
+    if not CONTROL_CHARS.isdisjoint(name):
         return "contains a control character (newline, tab, ...)"
     if "/" in name or "\\" in name:
         return "contains a path separator"
@@ -342,43 +362,52 @@ def _is_dir(entry):
 
 
 def _marker_index():
-    """LANGUAGE_MARKERS as lookup tables, each marker with its rank (lower wins):
-    -> (exact {name: (rank, lang)}, suffixes {".ext": ...}, prefixes [(length, {prefix: ...})],
-        nested [(rank, lang, subdirectory, marker)])."""
-    exact, suffixes, prefixes, nested = {}, {}, {}, []
-    rank = 0
+    """LANGUAGE_MARKERS as lookup tables, each marker with its rank (lower wins) ->
+    (exact {name: (rank, lang)}, by_extension {".json": [(".deps.json", rank, lang), ...]},
+     prefixes [(prefix, rank, lang)], nested [(rank, lang, directory, marker)],
+     the first rank a pattern holds: an exact hit above it needs no look at each name)."""
+    exact, by_extension, prefixes, nested = {}, {}, [], []
+    rank, first_pattern = 0, None
     for lang, markers in LANGUAGE_MARKERS:
         for marker in markers.split():
             rank += 1
             if "/" in marker:
                 nested.append((rank, lang) + tuple(marker.split("/", 1)))
-            elif marker.startswith("*"):
-                suffixes.setdefault(marker[1:], (rank, lang))
+                continue
+            if marker.startswith("*"):
+                extension = marker[marker.rindex("."):]
+                by_extension.setdefault(extension, []).append((marker[1:], rank, lang))
             elif marker.endswith("*"):
-                prefixes.setdefault(len(marker) - 1, {}).setdefault(marker[:-1], (rank, lang))
+                prefixes.append((marker[:-1], rank, lang))
             else:
                 exact.setdefault(marker, (rank, lang))
-    return exact, suffixes, sorted(prefixes.items()), nested
+                continue
+            first_pattern = first_pattern or rank
+    return exact, by_extension, prefixes, nested, first_pattern
 
 
 MARKERS = _marker_index()
+PREFIXES = tuple(prefix for prefix, _, _ in MARKERS[2])
 
 
 def best_marker(names):
-    """-> (rank, name, lang) of the listing's best marker, or None. One pass over the listing,
-    a few dict lookups per name, whatever the number of markers."""
-    exact, suffixes, prefixes, _ = MARKERS
-    best = None
+    """-> (rank, name, lang) of the listing's best marker, or None. Exact names by a set
+    intersection; the patterns, one dict lookup per name, only when an exact hit does not
+    already beat them all (a Gemfile, a pom.xml): this runs for every app on every Puppet run."""
+    exact, by_extension, prefixes, _, first_pattern = MARKERS
+    best = min(((exact[name][0], name, exact[name][1]) for name in exact.keys() & set(names)),
+               default=None)
+    if best is not None and best[0] < first_pattern:
+        return best
     for name in names:
-        hits = [exact.get(name)]
-        dot = name.find(".", 1)
-        while dot != -1:
-            hits.append(suffixes.get(name[dot:]))
-            dot = name.find(".", dot + 1)
-        hits.extend(table.get(name[:length]) for length, table in prefixes)
-        for hit in hits:
-            if hit and (best is None or (hit[0], name) < best[:2]):
-                best = (hit[0], name, hit[1])
+        dot = name.rfind(".")
+        for suffix, rank, lang in (by_extension.get(name[dot:], ()) if dot > 0 else ()):
+            if name.endswith(suffix) and (best is None or (rank, name) < best[:2]):
+                best = (rank, name, lang)
+        if name.startswith(PREFIXES):
+            for prefix, rank, lang in prefixes:
+                if name.startswith(prefix) and (best is None or (rank, name) < best[:2]):
+                    best = (rank, name, lang)
     return best
 
 
@@ -386,27 +415,27 @@ def detect_language(path):
     """-> (platform, the file that decided it). Reads the app's directory listing, a second
     one for Capistrano's current/, and a subdirectory's only when a `dir/x` row must decide."""
     try:
-        names = [from_os(raw) for raw in os.listdir(os_path(path))]
+        names = listdir(path)
     except OSError as exc:
         return "other", "(unreadable: %s)" % (exc.strerror or exc)
     if "current" in names:  # Capistrano: current -> releases/<timestamp>
         try:
-            names = [from_os(raw) for raw in os.listdir(os_path(os.path.join(path, "current")))]
+            names = listdir(os.path.join(path, "current"))
             path = os.path.join(path, "current")
         except OSError:
             pass
     best = best_marker(names)
     present = set(names)
-    for rank, lang, directory, marker in MARKERS[3]:
+    for rank, lang, directory, marker in MARKERS[3]:  # nested, in rank order
         if best is not None and best[0] < rank:
             break
         if directory not in present:
             continue
         try:
-            inside = os.listdir(os_path(os.path.join(path, directory)))
+            inside = listdir(os.path.join(path, directory))
         except OSError:
             continue
-        hits = sorted(name for name in map(from_os, inside)
+        hits = sorted(name for name in inside
                       if (name.endswith(marker[1:]) if marker[0] == "*" else name == marker))
         if hits:
             return lang, os.path.join(path, directory, hits[0])

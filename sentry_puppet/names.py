@@ -1,32 +1,42 @@
 """App-name rules for every command: the project slug, the fact key, and which names are refused.
 
-facts/sentry_apps.py carries a copy of SLUG_CHARS, KEY_CHARS, MAX_SLUG, slugify, fact_key and
-name_problem (the fact ships alone and imports nothing of ours), so that an app server never
-exports a name the Sentry host would refuse. tests/unit/test_names.py proves the two copies are
+facts/sentry_apps.py carries a copy of everything here but team_slug_problem (the fact ships
+alone and imports nothing of ours), so that an app server never exports a name the Sentry host
+would refuse. tests/unit/test_names.py proves the two copies are
 the same code and agree on a table of names.
 """
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+CONTROL_CHARS = frozenset(chr(code) for code in range(0x20)) | frozenset("\x7f")
 MAX_SLUG = 50  # Sentry's limit for a project slug
+
+# The fact runs these for every app on every Puppet run: most names need no replacing, and set
+# operations run in C.
 
 
 def slugify(name):
     """The project slug: lowercased, every character outside [a-z0-9_-] replaced by `-`."""
-    return "".join(c if c in SLUG_CHARS else "-" for c in name.lower())
+    lowered = name.lower()
+    if SLUG_CHARS.issuperset(lowered):
+        return lowered
+    return "".join(c if c in SLUG_CHARS else "-" for c in lowered)
 
 
 def fact_key(name):
     """The name in fact names (<key>_lang) and Puppet variables: lowercased, every character
     outside [a-z0-9_] replaced by `_`."""
-    return "".join(c if c in KEY_CHARS else "_" for c in name.lower())
+    lowered = name.lower()
+    if KEY_CHARS.issuperset(lowered):
+        return lowered
+    return "".join(c if c in KEY_CHARS else "_" for c in lowered)
 
 
 def name_problem(name):
     """Why this app name cannot be a project, a DSN file and a fact, or None."""
     if not name.strip():
         return "is empty"
-    if any(c < " " or c == "\x7f" for c in name):
+    if not CONTROL_CHARS.isdisjoint(name):
         return "contains a control character (newline, tab, ...)"
     if "/" in name or "\\" in name:
         return "contains a path separator"

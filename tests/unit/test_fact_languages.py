@@ -117,4 +117,4 @@ def test_a_subdirectory_is_listed_only_when_nothing_above_decides(tmp_path, monk
     monkeypatch.setattr(fact.os, "listdir", lambda path: listed.append(path) or real(path))
     app = build(tmp_path / "app", ["Gemfile", "lib/tasks.jar"])
     assert fact.detect_language(str(app))[0] == "ruby"
-    assert listed == [os.fsencode(str(app))]
+    assert listed == [fact.os_path(str(app))]

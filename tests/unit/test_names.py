@@ -11,7 +11,8 @@ from tests.facts_support import FACT, REPO, load_fact_module, run_fact, write_co
 
 fact = load_fact_module()
 
-COPIED = ("SLUG_CHARS", "KEY_CHARS", "MAX_SLUG", "slugify", "fact_key", "name_problem")
+COPIED = ("SLUG_CHARS", "KEY_CHARS", "CONTROL_CHARS", "MAX_SLUG", "slugify", "fact_key",
+          "name_problem")
 
 # (name, slug or None when refused, fact key, why refused)
 TABLE = [

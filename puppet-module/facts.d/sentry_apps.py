@@ -715,9 +715,10 @@ def explain_app(name, info, before, outcome, settings, now):
 def main(argv):
     explain = "--explain" in argv[1:] or bool(os.environ.get("SENTRY_PUPPET_FACTS_EXPLAIN"))
     try:
-        path = os.environ.get("SENTRY_PUPPET_FACTS_CONFIG")
-        # os.fsencode undoes the locale's decoding (ASCII under LC_ALL=C on Python 3.6).
-        settings = load_config(from_os(os.fsencode(path)) if path else CONFIG_PATH)
+        path = os.environ.get("SENTRY_PUPPET_FACTS_CONFIG") or CONFIG_PATH
+        if not NATIVE_UTF8:  # decoded as ASCII: back to the bytes, then as UTF-8
+            path = from_os(os.fsencode(path))
+        settings = load_config(path)
         facts = collect(settings, explain)
     except Exception as exc:  # a bug must not break the Puppet run: say so, print what we can
         warn("internal error, facts incomplete (%s: %s)" % (exc.__class__.__name__,

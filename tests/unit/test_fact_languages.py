@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.facts_support import load_fact_module
+from tests.facts_support import REPO, load_fact_module
 
 fact = load_fact_module()
 
@@ -118,3 +118,12 @@ def test_a_subdirectory_is_listed_only_when_nothing_above_decides(tmp_path, monk
     app = build(tmp_path / "app", ["Gemfile", "lib/tasks.jar"])
     assert fact.detect_language(str(app))[0] == "ruby"
     assert listed == [fact.os_path(str(app))]
+
+
+def test_the_documented_table_is_the_facts_table():
+    text = (REPO / "docs" / "facts.md").read_text("utf-8")
+    rows = [line.split("|") for line in text.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    documented = [(cells[2].strip(), " ".join(m.strip(" `") for m in cells[3].split(",")))
+                  for cells in rows]
+    assert documented == fact.LANGUAGE_MARKERS

@@ -20,7 +20,6 @@ def env(tmp_path, monkeypatch):
                       "team: apps\ndefinitions_dir: defs\ndsn_dir: dsn\n")
     monkeypatch.setenv("SENTRY_PUPPET_CONFIG", str(config))
     backend = FakeBackend(teams=["apps"])
-    monkeypatch.setattr(apply, "make_backend", lambda c: backend)
     monkeypatch.setattr(cli, "make_backend", lambda c: backend)
     return tmp_path, backend
 
@@ -68,6 +67,7 @@ def test_sync_prints_plan_lines_and_summary_then_detailed_exit_codes(env, capsys
     assert code == 2 and list(backend.projects) == ["shop"]
     assert "Sync: 1 team created; projects: 1 created, 0 adopted, 0 unchanged, 0 failed" in out
     assert (tmp_path / "dsn" / "Shop").read_text() == backend.projects["shop"].dsn + "\n"
+    assert backend.closed
 
     code, out, err = run(capsys, "sync", "--detailed-exitcodes")
     assert code == 0 and "= 1 project unchanged" in out and err == ""
@@ -175,7 +175,7 @@ def test_sync_waits_for_a_running_sync_then_gives_up_clearly(env, capsys, monkey
     (tmp_path / "dsn").mkdir()
     with RunLock(str(tmp_path / "dsn.lock")):
         code, out, err = run(capsys, "sync")
-    assert code == 1 and backend.calls == []
+    assert code == 1 and backend.calls == [] and backend.closed
     assert "another sentry-puppet run holds %s" % (tmp_path / "dsn.lock") in err
     assert run(capsys, "sync")[0] == 0
 

@@ -36,7 +36,8 @@ e2e.Stack = NoServers
 def run_session(tmp_path, stack_test_passes):
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_elsewhere.py").write_text("def test_unrelated_failure():\n    assert False\n")
+    (tmp_path / "test_elsewhere.py").write_text(
+        "def test_unrelated_failure():\n    assert False\n")
     (tmp_path / "test_e2e.py").write_text(textwrap.dedent("""
         def test_uses_the_stack(stack):
             assert %s

@@ -1,16 +1,18 @@
-"""sync: read wanted and observed state, plan, carry the plan out through a backend, publish.
+"""sync: read wanted and observed state, plan, carry the plan out through a backend, publish;
+and the server-side lookup of one app's DSN, chosen as sync chooses.
 
-Every failure is recorded against its app (or team) and the others go on."""
+Every failure is recorded against its app (or team) and the others go on. The caller makes
+the backend and closes it: these functions only use it."""
 import concurrent.futures
 import contextlib
 import dataclasses
 from typing import Dict, List, Optional
 
-from sentry_puppet.backends import make_backend
 from sentry_puppet.config import ConfigError
 from sentry_puppet.definitions import App, load_definitions
 from sentry_puppet.fsutil import RunLock, remove_temp_files
-from sentry_puppet.plan import make_plan
+from sentry_puppet.names import slugify
+from sentry_puppet.plan import index_projects, make_plan, pick_project
 from sentry_puppet.publish import existing_dsn_files, orphans, prepare_dsn_dir, write_dsn
 
 LOCK_WAIT = 300.0  # seconds; a Puppet run waits this long for an earlier sync
@@ -52,7 +54,7 @@ def lock_path(dsn_dir):
     return dsn_dir.rstrip("/") + ".lock"
 
 
-def sync(config, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
+def sync(config, backend, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
     definitions = load_definitions(config.definitions_dir, config.team)
     if dry_run:
         guard = contextlib.nullcontext()
@@ -67,13 +69,24 @@ def sync(config, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
     with guard:
         if not dry_run:
             remove_temp_files(config.dsn_dir)
-        backend = make_backend(config)
-        try:
-            result = _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress)
-            result.requests = backend.request_count
-        finally:
-            backend.close()
+        result = _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress)
+        result.requests = backend.request_count
     return result
+
+
+def server_dsn(config, backend, app):
+    """APP's DSN from its project on the server (for `dsn` when no DSN file is published):
+    the project sync would use, so the two never disagree."""
+    slug = slugify(app)
+    candidates = index_projects(backend.list_projects()).get(slug, ())
+    project = pick_project(candidates, slug, config.team)
+    dsn = project and (project.dsn or backend.get_dsn(project))
+    if dsn:
+        return dsn
+    raise ConfigError(
+        "app %r has no project on %s yet (and no DSN file in %s): "
+        "run `sentry-puppet sync` after its definition is in %s"
+        % (app, config.url, config.dsn_dir, config.definitions_dir))
 
 
 def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):

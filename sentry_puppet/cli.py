@@ -1,5 +1,6 @@
 """Command line: argument parsing, exit codes, human/JSON output; nothing else."""
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -10,6 +11,7 @@ from sentry_puppet.backends import BackendError, make_backend
 from sentry_puppet.config import ConfigError, load_config
 from sentry_puppet.definitions import load_definitions
 from sentry_puppet.fsutil import LockError
+from sentry_puppet.report import plural, sync_document, sync_errors, sync_text
 
 DEFAULT_CONFIG = "/etc/sentry_puppet/config.yaml"
 PROG = "sentry-puppet"
@@ -140,24 +142,30 @@ def cmd_sync(args):
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = _show_progress
-    result = sync(config, jobs=args.jobs, dry_run=args.dry_run,
-                  refresh_dsn=args.refresh_dsn, progress=progress)
+    with _backend(config) as backend:
+        result = sync(config, backend, jobs=args.jobs, dry_run=args.dry_run,
+                      refresh_dsn=args.refresh_dsn, progress=progress)
     if progress:
         sys.stderr.write("\r\033[K")
     if args.json:
         print(json.dumps(sync_document(result), indent=2))
     else:
-        print_sync(result, args.verbose)
+        print(sync_text(result, args.verbose))
     for message in result.warnings:
         warn(message)
-    for message in result.problems:
+    for message in sync_errors(result):
         error(message)
-    for slug, message in sorted(result.team_errors.items()):
-        error("team %s: %s" % (slug, message))
-    for r in result.apps:
-        if r.error:
-            error("app %s: %s" % (r.app.name, r.error))
     return exit_code(result.changed, result.failed, args.detailed_exitcodes)
+
+
+@contextlib.contextmanager
+def _backend(config):
+    """The server's API for one command, closed whatever happens."""
+    backend = make_backend(config)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def _show_progress(done, total):
@@ -165,92 +173,8 @@ def _show_progress(done, total):
     sys.stderr.flush()
 
 
-def _sources(app):
-    shown = ", ".join(app.sources[:3])
-    if len(app.sources) > 3:
-        shown += " and %d more" % (len(app.sources) - 3)
-    return shown
-
-
-def _n(count, noun):
-    return "%d %s%s" % (count, noun, "" if count == 1 else "s")
-
-
-def print_sync(result, verbose):
-    for slug in result.teams:
-        print("+ team %s" % slug)
-    rows = []
-    for r in result.apps:
-        head = "%s (%s) in %s" % (r.app.slug, r.app.platform, r.app.team)
-        if r.action == "create":
-            line = "+ project %s" % head
-        elif r.action == "adopt":
-            line = "~ project %s exists: DSN file to write" % head
-        elif r.dsn_written:
-            line = "~ project %s: DSN file updated" % head
-        elif verbose:
-            line = "= project %s" % head
-        else:
-            continue
-        if r.error:
-            line = "!" + line[1:] + "  FAILED"
-        rows.append((line, _sources(r.app)))
-    width = max([len(line) for line, _ in rows] or [0])
-    for line, sources in rows:
-        print("%s  from %s" % (line.ljust(width), sources))
-    unchanged = sum(1 for r in result.apps if r.action == "unchanged" and not r.dsn_written)
-    if unchanged and not verbose:
-        print("= %s unchanged" % _n(unchanged, "project"))
-    for name in result.orphans:
-        print("? %s: DSN file of an app no definition names any more (left in place)" % name)
-    for message in result.problems:
-        print("! %s" % message)
-    summary = summary_counts(result)
-    if result.dry_run:
-        print("Plan: %s and %s to create, %d to adopt, %d unchanged, %d failed. "
-              "Nothing was changed (--dry-run)."
-              % (_n(len(result.teams), "team"), _n(summary["created"], "project"),
-                 summary["adopted"], summary["unchanged"], summary["failed"]))
-    else:
-        print("Sync: %s created; projects: %d created, %d adopted, %d unchanged, %d failed; "
-              "%s written; %s."
-              % (_n(len(result.teams), "team"), summary["created"], summary["adopted"],
-                 summary["unchanged"], summary["failed"],
-                 _n(summary["dsn_files_written"], "DSN file"), _n(result.requests, "request")))
-
-
-def summary_counts(result):
-    return {
-        "created": result.count("create"),
-        "adopted": result.count("adopt"),
-        "unchanged": result.count("unchanged"),
-        "failed": (sum(1 for r in result.apps if r.error) + len(result.problems)
-                   + len(result.team_errors)),
-        "dsn_files_written": sum(1 for r in result.apps if r.dsn_written),
-    }
-
-
-def sync_document(result):
-    return {
-        "dry_run": result.dry_run,
-        "changed": result.changed,
-        "failed": result.failed,
-        "teams": result.teams,   # created, or to create with dry_run
-        "team_errors": result.team_errors,
-        "projects": [{
-            "app": r.app.name, "slug": r.app.slug, "platform": r.app.platform,
-            "team": r.app.team, "sources": list(r.app.sources), "action": r.action,
-            "dsn_file_written": r.dsn_written, "error": r.error,
-        } for r in result.apps],
-        "orphans": result.orphans,
-        "problems": result.problems,
-        "warnings": result.warnings,
-        "summary": summary_counts(result),
-        "requests": result.requests,
-    }
-
-
 def cmd_dsn(args):
+    from sentry_puppet.apply import server_dsn
     from sentry_puppet.names import name_problem
     from sentry_puppet.publish import read_dsn
 
@@ -260,33 +184,14 @@ def cmd_dsn(args):
     config = _load(args, need_token=False)
     dsn = read_dsn(config.dsn_dir, args.app)
     if dsn is None:
-        dsn = _dsn_from_server(config, args.app)
+        config = config.with_token()
+        with _backend(config) as backend:
+            dsn = server_dsn(config, backend, args.app)
     if args.json:
         print(json.dumps({"app": args.app, "dsn": dsn}))
     else:
         print(dsn)
     return 0
-
-
-def _dsn_from_server(config, app):
-    from sentry_puppet.names import slugify
-    from sentry_puppet.plan import index_projects, pick_project
-
-    config = config.with_token()
-    backend = make_backend(config)
-    try:
-        slug = slugify(app)
-        candidates = index_projects(backend.list_projects()).get(slug, ())
-        project = pick_project(candidates, slug, config.team)
-        dsn = project and (project.dsn or backend.get_dsn(project))
-        if dsn:
-            return dsn
-        raise ConfigError(
-            "app %r has no project on %s yet (and no DSN file in %s): "
-            "run `sentry-puppet sync` after its definition is in %s"
-            % (app, config.url, config.dsn_dir, config.definitions_dir))
-    finally:
-        backend.close()
 
 
 def cmd_render_vhost(args):
@@ -334,6 +239,7 @@ def cmd_validate(args):
         }, indent=2))
     else:
         print("%s: %s from %s; %s."
-              % (config.path, _n(len(definitions.apps), "app"),
-                 _n(definitions.file_count, "definition file"), _n(len(problems), "problem")))
+              % (config.path, plural(len(definitions.apps), "app"),
+                 plural(definitions.file_count, "definition file"),
+                 plural(len(problems), "problem")))
     return 1 if problems else 0

@@ -3,7 +3,8 @@ import dataclasses
 from typing import Dict, List, Tuple
 
 from sentry_puppet.backends import Project, Team
-from sentry_puppet.definitions import App, slugify
+from sentry_puppet.definitions import App
+from sentry_puppet.names import slugify
 
 
 @dataclasses.dataclass

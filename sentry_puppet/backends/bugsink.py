@@ -5,7 +5,7 @@ no slug to send and no platform. The project listing carries each DSN, the creat
 does not: a new project is read back once for it."""
 from sentry_puppet.backends import Project, Team
 from sentry_puppet.backends.http import HttpBackend, create_or_adopt, unexpected
-from sentry_puppet.definitions import slugify
+from sentry_puppet.names import slugify
 
 
 class BugsinkBackend(HttpBackend):

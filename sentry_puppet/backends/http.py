@@ -189,7 +189,9 @@ class HttpClient:
     def _error(self, url, response):
         status = response.status_code
         body = _json_or_none(response)
-        if status in (401, 403):
+        if status == 403 and body is None:
+            message = _web_server_refusal(url, response)
+        elif status in (401, 403):
             what = "token refused" if status == 401 else "token lacks permission"
             message = "%s answered %d (%s)." % (url, status, what)
             if self.auth_hint:
@@ -216,6 +218,18 @@ class HttpClient:
             return "is %s the CA that signed the server's certificate?" % self._ca_file
         return ("set `ca_file` in the config to the CA bundle that signed the server's "
                 "certificate (verification is never switched off)")
+
+
+def _web_server_refusal(url, response):
+    """A 403 whose body is not JSON comes from the web server (Apache's own error page) or a
+    proxy, not from the API: the token was never looked at, so do not send the operator to it."""
+    server = response.headers.get("Server")
+    return ("%s answered 403 with %s, not the API's JSON: the web server in front of the API%s "
+            "refused the request before the API saw the token. Read the web server's error log "
+            "for this URL (Apache: the vhost's ErrorLog; \"search permissions are missing\" or "
+            "mod_wsgi's \"Unable to stat Python home\" there mean Apache's user cannot read the "
+            "WSGI app's files or its virtualenv)"
+            % (url, _content_kind(response), " (%s)" % server if server else ""))
 
 
 def unexpected(url, wanted):

@@ -297,6 +297,16 @@ ssl-ca-cert = {s}/ca.pem
     def peak_memory(self):
         return {name: peak_rss_mib(proc.pid) for name, proc in self.processes.items()}
 
+    def remove(self):
+        """Remove the stack's directory, or say what could not be removed (a server still
+        writing there, say) rather than leave it behind silently."""
+        failures = []
+        shutil.rmtree(self.root, onerror=lambda function, path, exc_info: failures.append(
+            "%s (%s)" % (path, exc_info[1])))
+        if failures or os.path.exists(self.root):
+            raise RuntimeError("e2e stack directory %s not removed: %s"
+                               % (self.root, "; ".join(failures[:10]) or "it is still there"))
+
     def stop(self):
         for name in ("puppetserver", "puppetdb", "postgres"):
             proc = self.processes.get(name)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -14,11 +15,14 @@ import yaml
 
 from tests.facts_support import load_fact_module
 from tests.support import bugsink
-from tests.support.apache import Apache, give_to_run_user, remove_tree, shared_tmpdir
+from tests.support.apache import (Apache, give_to_run_user, readable_copy, remove_tree,
+                                  shared_tmpdir)
 from tests.support.ports import free_port
 from tests.support.pki import TestPKI
 
 CLI = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "sentry-puppet")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
 DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.com/42"
 
 
@@ -247,13 +251,14 @@ def test_proxy_mode_forwards_all_but_dsn_with_host_and_scheme(httpserver):
 
 
 # ---------------------------------------------------------------------------------------------
-# Bugsink under mod_wsgi, from the project's virtualenv (made from /usr/bin/python3, as
-# mod_wsgi needs), behind the same vhost.
+# Bugsink under mod_wsgi, from a readable copy of the project's virtualenv (made from
+# /usr/bin/python3, as mod_wsgi needs), behind the same vhost. The copy, not .venv itself:
+# Apache's user (www-data) cannot enter a clone in /root.
 
 @pytest.fixture(scope="module")
 def bugsink_site(bugsink_template):
-    venv = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
     root = shared_tmpdir("sentry-puppet-bugsink-")
+    venv = readable_copy(VENV, os.path.join(root, "venv"))
     conf_dir = os.path.join(root, "bugsink")
     static_dir = os.path.join(conf_dir, "static")
     site = Site("wsgi", python_home=venv, script=bugsink_wsgi_script(venv), python_path=conf_dir,
@@ -279,6 +284,36 @@ def bugsink_site(bugsink_template):
     remove_tree(site.root)
 
 
+def test_sync_says_when_apache_itself_refuses_not_the_token():
+    """Apache's own 403 (here: its user cannot enter the WSGI app's directory, as with a
+    virtualenv in /root) is the web server's doing: the tool must not blame the token."""
+    private = tempfile.mkdtemp(prefix="sentry-puppet-private-")
+    with open(os.path.join(private, "wsgi.py"), "w") as handle:
+        handle.write("def application(environ, start_response):\n    raise SystemExit\n")
+    site = Site("wsgi", python_home=private, script=os.path.join(private, "wsgi.py"))
+    try:
+        site.render()
+        with open(os.path.join(site.root, "token"), "w") as handle:
+            handle.write("feedfacefeedfacefeedfacefeedfacefeedface\n")
+        os.chmod(os.path.join(site.root, "token"), 0o600)
+        os.chmod(private, 0)  # out of reach of Apache's children, whoever they run as
+        apache = site.apache()
+        with apache.start():
+            result = site.cli("sync")
+        assert result.returncode == 1 and result.stdout == ""
+        url = site.url + "/api/canonical/0/teams/"
+        assert ("%s answered 403 with a text/html body, not the API's JSON: the web server "
+                "in front of the API (Apache" % url) in result.stderr
+        assert "Read the web server's error log for this URL" in result.stderr
+        assert "token lacks permission" not in result.stderr
+        assert "feedface" not in result.stderr
+        assert "Permission denied" in apache.logs()  # Apache's own refusal, as it says
+    finally:
+        os.chmod(private, 0o700)
+        remove_tree(private)
+        remove_tree(site.root)
+
+
 def https(site, path, *extra):
     return curl(site.url + path, site.pki.ca_file, None, *extra)
 
@@ -290,6 +325,18 @@ def bearer(site):
     with os.fdopen(fd, "w") as handle:
         handle.write("Authorization: Bearer %s\n" % site.token)
     return "-H", "@" + header_file
+
+
+def test_apache_reads_nothing_from_the_clone_or_its_venv(bugsink_site):
+    """Wherever the clone lives (/root is 0700), Apache's user reads only the copies."""
+    with open(bugsink_site.site_file, encoding="utf-8") as handle:
+        text = handle.read()
+    homes = re.findall(r"python-home=(\S+)", text)
+    paths = homes + re.findall(r"python-path=(\S+)", text) + re.findall(r'"(/[^"]*)"', text)
+    assert homes and len(paths) > 5
+    for path in paths:
+        for outside in (REPO, VENV):
+            assert not os.path.realpath(path).startswith(os.path.realpath(outside) + os.sep), path
 
 
 def test_bugsink_ui_answers_over_https_through_apache(bugsink_site):

@@ -10,12 +10,15 @@ Everything lives in a temporary ServerRoot; it listens on 127.0.0.1 only, on the
 
 As root, Apache's children (and mod_wsgi's daemon processes) run as www-data, so every file
 the site reads (certificates, dsn_dir, a WSGI app's code and data) must be readable by it;
-shared_tmpdir() makes a 0755 directory for them, unlike pytest's tmp_path (0700).
+shared_tmpdir() makes a 0755 directory for them, unlike pytest's tmp_path (0700), and
+readable_copy() puts there what must come from the clone (its virtualenv, for mod_wsgi's
+python-home), which may live where www-data cannot go (/root).
 """
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -34,6 +37,32 @@ def shared_tmpdir(prefix="sentry-puppet-"):
     path = tempfile.mkdtemp(prefix=prefix)
     os.chmod(path, 0o755)
     return path
+
+
+def readable_copy(source, target):
+    """A copy of the tree SOURCE (a virtualenv, an app) at TARGET that Apache's user can read
+    wherever the clone lives: a clone in /root (0700) is out of www-data's reach, and mod_wsgi
+    then refuses the whole site with 403 ("Unable to stat Python home"). TARGET's directories
+    are 0755; a file already readable by all is hard-linked (a venv of 14,000 files in a
+    second), else copied and made readable, so SOURCE's own modes never change. Symlinks
+    (a venv's bin/python) are kept as links. Returns TARGET."""
+    def link_or_copy(src, dst):
+        mode = os.stat(src).st_mode
+        if mode & stat.S_IROTH:
+            try:
+                os.link(src, dst)
+                return dst
+            except OSError:  # another file system, or links refused
+                pass
+        shutil.copy2(src, dst)
+        os.chmod(dst, stat.S_IMODE(mode) | stat.S_IROTH | stat.S_IRGRP
+                 | (stat.S_IXOTH | stat.S_IXGRP if mode & stat.S_IXUSR else 0))
+        return dst
+
+    shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
+    for directory, _, _ in os.walk(target):
+        os.chmod(directory, 0o755)
+    return target
 
 
 def give_to_run_user(path):

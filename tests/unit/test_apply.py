@@ -3,28 +3,24 @@ import os
 import pytest
 
 from sentry_puppet import apply
-from sentry_puppet.config import Config
+from sentry_puppet.config import Config, ConfigError
 from tests.support.fake_backend import FakeBackend
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch):
+def setup(tmp_path):
     defs = tmp_path / "defs"
     defs.mkdir()
     config = Config(path="config.yaml", backend="bugsink", url="http://bugsink.test", team="apps",
                     token_file="t", organization=None, definitions_dir=str(defs),
                     dsn_dir=str(tmp_path / "dsn"), ca_file=None, timeout=5, vhost=None,
                     token="secret")
-    holder = {}
-
     def define(name, **fields):
         body = "project: %s\n" % name + "".join("%s: %s\n" % kv for kv in fields.items())
         (defs / ("%s-%d.yaml" % (name, len(os.listdir(str(defs)))))).write_text(body)
 
     def run(backend, **kwargs):
-        holder["backend"] = backend
-        monkeypatch.setattr(apply, "make_backend", lambda c: backend)
-        return apply.sync(config, **kwargs)
+        return apply.sync(config, backend, **kwargs)
     return config, define, run
 
 
@@ -42,7 +38,7 @@ def test_first_sync_creates_teams_then_projects_and_writes_dsns(setup):
         ("create_project", "shop"))
     for name in ("shop", "blog"):
         assert open(os.path.join(config.dsn_dir, name)).read() == backend.projects[name].dsn + "\n"
-    assert backend.closed
+    assert not backend.closed  # the caller's to close
     assert os.path.exists(config.dsn_dir + ".lock")
 
 
@@ -142,3 +138,21 @@ def test_project_in_another_team_is_used_where_it_is_with_a_warning(setup):
     assert "payments" not in backend.teams
     [warning] = result.warnings
     assert "in team 'apps', not 'payments'" in warning
+
+
+def test_server_dsn_is_the_project_sync_uses(setup):
+    config, define, run = setup
+    backend = FakeBackend(teams=["apps", "other"], listing_has_dsn=False)
+    backend._add("shop", "Shop", "other")
+    mine = backend._add("shop-2", "shop", "apps")  # same slug by name, in config's team
+    assert apply.server_dsn(config, backend, "Shop") == mine.dsn
+    assert backend.calls == [("list_projects",), ("get_dsn", "shop-2")]
+    assert not backend.closed
+
+
+def test_server_dsn_of_an_app_without_project_says_to_sync(setup):
+    config, define, run = setup
+    with pytest.raises(ConfigError) as info:
+        apply.server_dsn(config, FakeBackend(teams=["apps"]), "nope")
+    assert "app 'nope' has no project on http://bugsink.test" in str(info.value)
+    assert "run `sentry-puppet sync`" in str(info.value)

@@ -20,7 +20,6 @@ def env(tmp_path, monkeypatch):
                       "team: apps\ndefinitions_dir: defs\ndsn_dir: dsn\n")
     monkeypatch.setenv("SENTRY_PUPPET_CONFIG", str(config))
     backend = FakeBackend(teams=["apps"])
-    monkeypatch.setattr(apply, "make_backend", lambda c: backend)
     monkeypatch.setattr(cli, "make_backend", lambda c: backend)
     return tmp_path, backend
 
@@ -68,6 +67,7 @@ def test_sync_prints_plan_lines_and_summary_then_detailed_exit_codes(env, capsys
     assert code == 2 and list(backend.projects) == ["shop"]
     assert "Sync: 1 team created; projects: 1 created, 0 adopted, 0 unchanged, 0 failed" in out
     assert (tmp_path / "dsn" / "Shop").read_text() == backend.projects["shop"].dsn + "\n"
+    assert backend.closed
 
     code, out, err = run(capsys, "sync", "--detailed-exitcodes")
     assert code == 0 and "= 1 project unchanged" in out and err == ""
@@ -175,7 +175,7 @@ def test_sync_waits_for_a_running_sync_then_gives_up_clearly(env, capsys, monkey
     (tmp_path / "dsn").mkdir()
     with RunLock(str(tmp_path / "dsn.lock")):
         code, out, err = run(capsys, "sync")
-    assert code == 1 and backend.calls == []
+    assert code == 1 and backend.calls == [] and backend.closed
     assert "another sentry-puppet run holds %s" % (tmp_path / "dsn.lock") in err
     assert run(capsys, "sync")[0] == 0
 
@@ -184,3 +184,54 @@ def test_json_document_even_for_a_fatal_error(env, capsys, tmp_path):
     code, out, err = run(capsys, "--json", "--config", str(tmp_path / "missing.yaml"), "sync")
     assert code == 1 and "config file not found" in err
     assert json.loads(out) == {"failed": True, "error": err.strip()[len("sentry-puppet: "):]}
+
+
+def test_sync_report_lines_exactly(env, capsys):
+    tmp_path, backend = env
+    backend.projects.clear()
+    for slug in ("old", "same"):
+        backend._add(slug, slug, "apps")
+    backend.listing_has_dsn = False
+    backend.fail_create.add("broken")
+    for n in range(5):
+        define(tmp_path, "shop-app%02d.yaml" % n, "project: Shop\nplatform: ruby\nteam: payments\n"
+                                                  "source: app%02d.example.com\n" % n)
+    define(tmp_path, "old.yaml", "project: old\nsource: app01\n")
+    define(tmp_path, "same.yaml", "project: same\nsource: app01\n")
+    define(tmp_path, "broken.yaml", "project: broken\n")
+    (tmp_path / "dsn").mkdir()
+    (tmp_path / "dsn" / "same").write_text(backend.projects["same"].dsn + "\n")
+    (tmp_path / "dsn" / "gone").write_text("http://k@h/9\n")
+
+    code, out, err = run(capsys, "sync", "--dry-run", "-v")
+    assert code == 0 and err == ""
+    assert out == (
+        "+ team payments\n"
+        "+ project broken (other) in apps                         from broken\n"
+        "+ project shop (ruby) in payments                        from app00.example.com, "
+        "app01.example.com, app02.example.com and 2 more\n"
+        "~ project old (other) in apps exists: DSN file to write  from app01\n"
+        "= project same (other) in apps                           from app01\n"
+        "? gone: DSN file of an app no definition names any more (left in place)\n"
+        "Plan: 1 team and 2 projects to create, 1 to adopt, 1 unchanged, 0 failed. "
+        "Nothing was changed (--dry-run).\n")
+
+    define(tmp_path, "bad.yaml", "project: [\n")
+    code, out, err = run(capsys, "sync")
+    bad = "%s: not valid YAML (line 2: did not find expected node content)" % (
+        tmp_path / "defs" / "bad.yaml")
+    assert code == 1
+    assert out == (
+        "+ team payments\n"
+        "! project broken (other) in apps  FAILED                 from broken\n"
+        "+ project shop (ruby) in payments                        from app00.example.com, "
+        "app01.example.com, app02.example.com and 2 more\n"
+        "~ project old (other) in apps exists: DSN file to write  from app01\n"
+        "= 1 project unchanged\n"
+        "? gone: DSN file of an app no definition names any more (left in place)\n"
+        "! %s\n"
+        "Sync: 1 team created; projects: 1 created, 1 adopted, 1 unchanged, 2 failed; "
+        "2 DSN files written; 9 requests.\n" % bad)
+    assert err == ("sentry-puppet: %s\n"
+                   "sentry-puppet: app broken: http://bugsink.test/api/projects/ answered 500 "
+                   "(server error)\n" % bad)

@@ -2,7 +2,8 @@ import os
 
 import pytest
 
-from sentry_puppet.definitions import load_definitions, name_problem, slugify
+from sentry_puppet.definitions import load_definitions
+from sentry_puppet.names import name_problem, slugify
 
 
 @pytest.mark.parametrize("name, slug", [

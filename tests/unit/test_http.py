@@ -191,6 +191,30 @@ def test_refused_token_names_url_status_and_what_to_check_never_the_token(client
     assert len(responses.calls) == 1
 
 
+APACHE_403 = """<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
+<html><head>
+<title>403 Forbidden</title>
+</head><body>
+<h1>Forbidden</h1>
+<p>You don't have permission to access this resource.</p>
+</body></html>
+"""
+
+
+@responses.activate
+def test_web_servers_own_403_sends_the_operator_to_its_error_log_not_to_the_token(client):
+    responses.get(BASE + "/api/0/organizations/acme/teams/", status=403, body=APACHE_403,
+                  content_type="text/html; charset=iso-8859-1",
+                  headers={"Server": "Apache/2.4.62 (Debian)"})
+    error, message = error_of(lambda: client.get_json("/api/0/organizations/acme/teams/"))
+    assert message.startswith(
+        "%s/api/0/organizations/acme/teams/ answered 403 with a text/html body, not the API's "
+        "JSON: the web server in front of the API (Apache/2.4.62 (Debian)) refused the request "
+        "before the API saw the token. Read the web server's error log for this URL" % BASE)
+    assert "token lacks permission" not in message and HINT not in message
+    assert error.status == 403
+
+
 @responses.activate
 def test_html_login_page_instead_of_json_is_named(client):
     responses.get(BASE + "/api/0/x/", body="<html><form>Login</form></html>",

@@ -6,10 +6,9 @@ class sentry::server::config {
 
   $vhost = $sentry::server::vhost
 
-  file { $sentry::server::config_dir:
-    ensure => directory,
-    mode   => '0755',
-  }
+  # sentry::client (a base profile on every node, this one included) manages the default
+  # directory too: the same attributes through ensure_resource, in either declaration order.
+  ensure_resource('file', $sentry::server::config_dir, { 'ensure' => 'directory', 'mode' => '0755' })
   if $sentry::server::token {
     file { $sentry::server::token_path:
       ensure    => file,

@@ -12,6 +12,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import textwrap
 
 import pytest
 import yaml
@@ -65,13 +66,15 @@ def markdown_blocks():
     found = []
     for path in MARKDOWN:
         text = path.read_text()
-        for match in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.S | re.M):
+        # Fences may be indented (a block inside a list item): the block is dedented.
+        for match in re.finditer(r"^( *)```(\w*)\n(.*?)^\1```", text, re.S | re.M):
             line = text.count("\n", 0, match.start()) + 1
             where = "%s:%d" % (path.relative_to(REPO), line)
-            if match.group(1) == "puppet":
-                found.append(Example(where, "puppet", match.group(2)))
-            elif match.group(1) in ("yaml", "yml") and re.search(r"^sentry::", match.group(2), re.M):
-                found.append(Example(where, "hiera", match.group(2)))
+            body = textwrap.dedent(match.group(3))
+            if match.group(2) == "puppet":
+                found.append(Example(where, "puppet", body))
+            elif match.group(2) in ("yaml", "yml") and re.search(r"^sentry::", body, re.M):
+                found.append(Example(where, "hiera", body))
     return found
 
 
@@ -84,7 +87,7 @@ def test_examples_are_found():
     assert sum(w.startswith("puppet-module/manifests/server.pp") for w in where) >= 1
     assert sum(w.startswith("puppet-module/manifests/client.pp") for w in where) >= 2
     assert sum(w.startswith("puppet-module/functions/dsn.pp") for w in where) == 1
-    assert sum(w.startswith("puppet-module/README.md") for w in where) >= 4
+    assert sum(w.startswith("puppet-module/README.md") for w in where) >= 5  # one in a list
     assert any(e.kind == "hiera" for e in EXAMPLES)
 
 

@@ -83,10 +83,12 @@ class sentry::bugsink::config {
 
   # Apache reads the CRL only when it starts or reloads. The agent refreshes its own copy at the
   # start of a run (crl_refresh_interval); this copy changes in the same run and reloads Apache.
-  file { $sentry::bugsink::crl_copy:
-    ensure => file,
-    mode   => '0644',
-    source => $agent_ssl['crl'],
+  if $agent_ssl['crl'] {
+    file { $sentry::bugsink::crl_copy:
+      ensure => file,
+      mode   => '0644',
+      source => $agent_ssl['crl'],
+    }
   }
 
   # Defaults for the tool (sentry::server), which merges them under its config.yaml.
@@ -100,19 +102,19 @@ class sentry::bugsink::config {
     content => to_yaml({
         'token_file' => $sentry::bugsink::token_file,
         'ca_file'    => $agent_ssl['ca'],
-        'vhost'      => {
+        'vhost'      => delete_undef_values({
           'path'                => $sentry::bugsink::site_file,
           'ssl_certificate'     => $agent_ssl['cert'],
           'ssl_certificate_key' => $agent_ssl['key'],
           'client_ca_file'      => $agent_ssl['ca'],
-          'client_crl_file'     => $sentry::bugsink::crl_copy,
+          'client_crl_file'     => $agent_ssl['crl'].then |$_| { $sentry::bugsink::crl_copy },
           'wsgi'                => {
             'python_home' => $sentry::bugsink::venv,
             'script'      => "${conf_dir}/wsgi.py",
             'python_path' => $conf_dir,
             'static_dir'  => "${data_dir}/static",
           },
-        },
+      }),
     }),
   }
 }

@@ -25,7 +25,9 @@ class sentry::bugsink::serve {
       restart  => '/usr/sbin/apache2ctl graceful',
       require  => Package['apache2'],
     }
-    File[$sentry::bugsink::crl_copy] ~> Service['apache2']
+    if $sentry::bugsink::agent_ssl['crl'] {
+      File[$sentry::bugsink::crl_copy] ~> Service['apache2']
+    }
     # Apache answers before mod_wsgi's daemon has imported Django: the first request (the
     # tool's sync, right after this) would wait for it and could time out.
     exec { 'bugsink ready':

@@ -67,6 +67,17 @@ describe 'sentry::bugsink' do
     )
   end
 
+  context 'on an agent without a CRL (certificate_revocation = false)' do
+    let(:facts) { { 'sentry_agent_ssl' => AGENT_SSL.reject { |k, _| k == 'crl' } } }
+
+    it 'copies none and gives the vhost none' do
+      is_expected.to compile.with_all_deps
+      is_expected.not_to contain_file('/etc/bugsink/puppet-crl.pem')
+      fragment = YAML.safe_load(catalogue.resource('File', '/etc/sentry_puppet/config.d/bugsink.yaml')[:content])
+      expect(fragment['vhost']).not_to have_key('client_crl_file')
+    end
+  end
+
   context 'with a secret_key' do
     let(:params) { super().merge(secret_key: sensitive('s3cret-key')) }
 

@@ -5,13 +5,17 @@ class sentry::bugsink::install {
   $venv = $sentry::bugsink::venv
   $version = $sentry::bugsink::version
   $site_packages = "${venv}/lib/python3*/site-packages"
+  # What pip installs => the dist-info directory that says it is installed.
   $driver = $sentry::bugsink::database_url ? {
-    undef   => undef,
+    undef   => {},
     default => $sentry::bugsink::database_url.unwrap ? {
-      /\Amysql:/ => { 'package' => 'mysqlclient', 'dist' => 'mysqlclient' },
-      default    => { 'package' => 'psycopg[binary]', 'dist' => 'psycopg' },
+      /\Amysql:/ => { 'mysqlclient' => 'mysqlclient-*' },
+      default    => { 'psycopg[binary]' => 'psycopg-*' },
     },
   }
+  $wanted = { "bugsink==${version}" => "bugsink-${version}" } + $driver
+  $requirements = $wanted.keys.map |$r| { "'${r}'" }.join(' ')
+  $installed = $wanted.values.map |$d| { "ls -d ${site_packages}/${d}.dist-info" }.join(' && ')
 
   ensure_packages(['python3-venv'])
 
@@ -25,10 +29,8 @@ class sentry::bugsink::install {
   # shell glob, no Python start on a run with nothing to do.
   -> exec { 'bugsink install':
     provider => 'shell',
-    command  => join(["${venv}/bin/pip install --quiet --disable-pip-version-check 'bugsink==${version}'",
-        $driver.then |$d| { "'${d['package']}'" }].filter |$w| { $w =~ NotUndef }, ' '),
-    unless   => join(["ls -d ${site_packages}/bugsink-${version}.dist-info",
-        $driver.then |$d| { "ls -d ${site_packages}/${d['dist']}-*.dist-info" }].filter |$w| { $w =~ NotUndef }, ' && '),
+    command  => "${venv}/bin/pip install --quiet --disable-pip-version-check ${requirements}",
+    unless   => $installed,
     timeout  => 1200,
   }
 }

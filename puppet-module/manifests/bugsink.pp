@@ -75,7 +75,8 @@
 #   The Apache site file `sentry::server`'s vhost is rendered to unless its `vhost.path` says.
 class sentry::bugsink (
   Pattern[/\A[0-9][0-9A-Za-z.+!-]*\z/] $version,
-  Stdlib::HTTPUrl $base_url,
+  # It reaches shell commands and bugsink_conf.py: no quotes, blanks or shell characters.
+  Pattern[/\Ahttps?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~\/-]*)?\z/] $base_url,
   Stdlib::Absolutepath $python,
   Stdlib::Absolutepath $venv,
   Stdlib::Absolutepath $conf_dir,
@@ -83,7 +84,7 @@ class sentry::bugsink (
   String[1] $user,
   Stdlib::Absolutepath $tool_config_dir,
   Stdlib::Absolutepath $site_file,
-  Optional[String[1]] $admin_email = undef,
+  Optional[Pattern[/\A[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\z/]] $admin_email = undef,
   Optional[Sensitive[String[1]]] $admin_password = undef,
   Optional[Sensitive[String[1]]] $database_url = undef,
   Optional[Sensitive[String[1]]] $secret_key = undef,

@@ -28,6 +28,18 @@ describe 'sentry::bugsink' do
     it { is_expected.to compile.and_raise_error(%r{version}) }
   end
 
+  context 'with a base_url that could break out of a command or a Python string' do
+    let(:params) { super().merge(base_url: 'https://sentry.example.com/"; touch /tmp/x') }
+
+    it { is_expected.to compile.and_raise_error(%r{base_url}) }
+  end
+
+  context 'with an admin_email that is not an address' do
+    let(:params) { super().merge(admin_email: "ops'@example.com", admin_password: sensitive('pw')) }
+
+    it { is_expected.to compile.and_raise_error(%r{admin_email}) }
+  end
+
   context 'with admin_email but no admin_password' do
     let(:params) { super().merge(admin_email: 'ops@example.com') }
 

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from sentry_puppet.fragments import FragmentError, merge_fragments
+
 TOKEN_ENV = "SENTRY_PUPPET_TOKEN"
 BACKENDS = ("bugsink", "sentry")
 DEFAULTS = {
@@ -53,6 +55,10 @@ class Config:
 
 def load_config(path, need_token=True):
     raw = _read_yaml(path)
+    try:
+        raw = merge_fragments(path, raw, _read_yaml, KEYS)
+    except FragmentError as exc:
+        raise ConfigError(str(exc)) from None
     unknown = sorted(str(key) for key in raw if key not in KEYS)
     if unknown:
         raise ConfigError("%s: unknown key %r (known keys: %s); remove or correct it"

@@ -37,6 +37,8 @@
 # @param token
 #   The API token (Bugsink: `bugsink-manage create_auth_token`; Sentry: project:write,
 #   team:write), written to `config_dir/token` (0600). Give this or `token_file`, not both.
+#   Neither: with `sentry::bugsink` on the node, the token it created; without it, the tool
+#   stops at the first sync and says that the token is missing.
 # @param token_file
 #   A file that already holds the API token (mode 0600, managed elsewhere: a secrets tool,
 #   another class). Give this or `token`, not both.
@@ -56,6 +58,9 @@
 #   reports another version fails the run, naming both. Undef: only `package_source` counts.
 # @param vhost
 #   The `vhost` section of the tool's config (see docs/vhost.md); empty: no vhost rendered.
+#   With `sentry::bugsink` on the node only `server_name` is needed (and `listen`,
+#   `http_port` when not 443 and 80): its path, WSGI settings and the agent's certificate, key,
+#   CA and CRL come from `config_dir/config.d/bugsink.yaml`; the keys given here win.
 # @param python
 #   The Python the virtualenv is made from.
 # @param venv
@@ -67,7 +72,8 @@
 # @param dsn_dir
 #   Where `sync` writes the DSN files that Apache serves as `/dsn/<app>`.
 # @param ca_file
-#   CA bundle to verify `url` with; default: the system store.
+#   CA bundle to verify `url` with; default: with `sentry::bugsink` on the node the Puppet CA
+#   (the vhost's certificate is the agent's), else the system store.
 # @param apache_service
 #   A `Service` resource (declared elsewhere, e.g. by puppetlabs-apache: `httpd`) to refresh
 #   when the vhost changed (and the `Listen` lines, when `ports_file` is given).
@@ -99,15 +105,13 @@ class sentry::server (
     fail("sentry::server: both `token` and `token_file` (${token_file}) are given; give one: \
 `token` is written to ${config_dir}/token, `token_file` names a file that already holds it.")
   }
-  unless $token or $token_file {
-    fail("sentry::server: no API token: give `token` (Sensitive; it is written to ${config_dir}/token) \
-or `token_file` (a file that already holds it).")
-  }
 
   # Shared with the private classes.
   $tool = "${venv}/bin/sentry-puppet"
   $config_file = "${config_dir}/config.yaml"
-  $token_path = pick($token_file, "${config_dir}/token")
+  # Neither given: config.yaml names no token file, and the tool takes sentry::bugsink's from
+  # config.d/bugsink.yaml (the two classes never look at each other at compile time).
+  $token_path = $token ? { undef => $token_file, default => "${config_dir}/token" }
   $run = "${tool} --config ${config_file}"
 
   contain sentry::server::install

@@ -33,6 +33,10 @@ SHOW_CONFIG = """
 if defined(Class['sentry::server']) {
   notice("sentry-puppet config: ${base64('encode', File[$sentry::server::config_file]['content'], 'strict')}")
 }
+if defined(Class['sentry::bugsink']) {
+  $fragment = "${sentry::bugsink::tool_config_dir}/config.d/bugsink.yaml"
+  notice("sentry-puppet fragment: ${base64('encode', File[$fragment]['content'], 'strict')}")
+}
 """
 
 
@@ -172,6 +176,13 @@ def check_server_config(tmp_path, where, output):
     """The config.yaml the example makes sentry::server write: the tool must accept it.
     -> how many there were."""
     configs = re.findall(r"sentry-puppet config: (\S+)", output)
+    # sentry::bugsink's defaults, which the tool merges under config.yaml (config.d/).
+    for encoded in re.findall(r"sentry-puppet fragment: (\S+)", output):
+        fragment = yaml.safe_load(base64.b64decode(encoded))
+        fragment["ca_file"] = str(tmp_path / "ca.pem")   # the agent's CA: not on this machine
+        (tmp_path / "ca.pem").write_text("")
+        (tmp_path / "config.d").mkdir(exist_ok=True)
+        (tmp_path / "config.d" / "bugsink.yaml").write_text(yaml.safe_dump(fragment))
     for encoded in configs:
         raw = yaml.safe_load(base64.b64decode(encoded))
         if raw.get("ca_file"):

@@ -39,10 +39,14 @@ describe 'sentry::server' do
     it { is_expected.to compile.and_raise_error(%r{both `token` and `token_file` \(/etc/secrets/sentry-token\) are given; give one}) }
   end
 
-  context 'with neither token nor token_file' do
+  context 'with neither token nor token_file (sentry::bugsink gives the tool its token file)' do
     let(:params) { super().reject { |k, _| k == :token } }
 
-    it { is_expected.to compile.and_raise_error(%r{sentry::server: no API token: give `token`.* or `token_file`}) }
+    it 'names no token file in config.yaml and writes none' do
+      is_expected.to compile.with_all_deps
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml').without_content(%r{token_file})
+      is_expected.not_to contain_file('/etc/sentry_puppet/token')
+    end
   end
 end
 

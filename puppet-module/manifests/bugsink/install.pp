@@ -1,0 +1,36 @@
+# @summary Bugsink's virtualenv and package, upgraded when `version` changes.
+# @api private
+class sentry::bugsink::install {
+  assert_private()
+  $venv = $sentry::bugsink::venv
+  $version = $sentry::bugsink::version
+  $site_packages = "${venv}/lib/python3*/site-packages"
+  # What pip installs => the dist-info directory that says it is installed.
+  $driver = $sentry::bugsink::database_url ? {
+    undef   => {},
+    default => $sentry::bugsink::database_url.unwrap ? {
+      /\Amysql:/ => { 'mysqlclient' => 'mysqlclient-*' },
+      default    => { 'psycopg[binary]' => 'psycopg-*' },
+    },
+  }
+  $wanted = { "bugsink==${version}" => "bugsink-${version}" } + $driver
+  $requirements = $wanted.keys.map |$r| { "'${r}'" }.join(' ')
+  $installed = $wanted.values.map |$d| { "ls -d ${site_packages}/${d}.dist-info" }.join(' && ')
+
+  ensure_packages(['python3-venv'])
+
+  exec { 'bugsink virtualenv':
+    command => "${sentry::bugsink::python} -m venv ${venv}",
+    creates => "${venv}/bin/pip",
+    path    => ['/usr/bin', '/bin'],
+    require => Package['python3-venv'],
+  }
+  # Installed when the wanted version's dist-info (or the database driver's) is missing: a
+  # shell glob, no Python start on a run with nothing to do.
+  -> exec { 'bugsink install':
+    provider => 'shell',
+    command  => "${venv}/bin/pip install --quiet --disable-pip-version-check ${requirements}",
+    unless   => $installed,
+    timeout  => 1200,
+  }
+}

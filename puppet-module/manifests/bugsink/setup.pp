@@ -1,0 +1,63 @@
+# @summary Bugsink's databases (migrations, static files), its admin user and the API token.
+# @api private
+class sentry::bugsink::setup {
+  assert_private()
+  $manage = $sentry::bugsink::manage
+  $data_dir = $sentry::bugsink::data_dir
+  $token_file = $sentry::bugsink::token_file
+  # What the migrations were run for: the version, and the database without its credentials.
+  $database = $sentry::bugsink::database_url ? {
+    undef   => 'sqlite',
+    default => $sentry::bugsink::database_url.unwrap.regsubst('//[^@/]*@', '//'),
+  }
+  $migrated = "${data_dir}/.puppet-migrated"
+  $stamp = "${sentry::bugsink::version} ${database}"
+
+  # Both databases, then the static files; the stamp is written last, so a failed step is
+  # retried by the next run and a run with nothing changed starts no Python.
+  exec { 'bugsink migrate':
+    provider => 'shell',
+    command  => join([
+        "${manage} migrate --noinput",
+        "${manage} migrate snappea --database=snappea --noinput",
+        "${manage} collectstatic --noinput >/dev/null",
+        "echo '${stamp}' > ${migrated}",
+    ], ' && '),
+    unless   => "grep -qxF '${stamp}' ${migrated}",
+    timeout  => 1800,
+  }
+
+  if $sentry::bugsink::admin_email {
+    $admin_created = "${data_dir}/.puppet-admin"
+    exec { 'bugsink admin user':
+      provider    => 'shell',
+      command     => "${manage} createsuperuser --noinput && echo '${sentry::bugsink::admin_email}' > ${admin_created}",
+      unless      => "grep -qxF '${sentry::bugsink::admin_email}' ${admin_created}",
+      # Puppet logs an exec's command, never its environment (which it cannot mark Sensitive).
+      environment => [
+        "DJANGO_SUPERUSER_USERNAME=${sentry::bugsink::admin_email}",
+        "DJANGO_SUPERUSER_EMAIL=${sentry::bugsink::admin_email}",
+        "DJANGO_SUPERUSER_PASSWORD=${sentry::bugsink::admin_password.unwrap}",
+      ],
+      require     => Exec['bugsink migrate'],
+    }
+  }
+
+  # The token goes from the command's stdout straight into a 0600 file, never into a log.
+  exec { 'bugsink api token':
+    provider => 'shell',
+    command  => join([
+        'umask 077',
+        "${manage} create_auth_token > ${token_file}.new",
+        "grep -qE '^[0-9a-f]{40}$' ${token_file}.new",
+        "mv ${token_file}.new ${token_file}",
+    ], ' && '),
+    creates  => $token_file,
+    require  => Exec['bugsink migrate'],
+  }
+  -> file { $token_file:
+    ensure => file,
+    owner  => 'root',
+    mode   => '0600',
+  }
+}

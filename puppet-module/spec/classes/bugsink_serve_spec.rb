@@ -1,0 +1,62 @@
+require 'spec_helper'
+require_relative 'bugsink_facts'
+
+# sentry::bugsink::serve is private: declared through sentry::bugsink.
+describe 'sentry::bugsink' do
+  let(:facts) { { 'sentry_agent_ssl' => AGENT_SSL } }
+  let(:params) { { version: '2.6.2', base_url: 'https://sentry.example.com:8443' } }
+
+  it 'installs Apache with mod_wsgi and enables the modules the vhost needs' do
+    is_expected.to contain_package('apache2')
+    is_expected.to contain_package('libapache2-mod-wsgi-py3')
+    %w[ssl wsgi alias mime authz_core].each do |m|
+      is_expected.to contain_exec("a2enmod #{m}")
+        .with_creates("/etc/apache2/mods-enabled/#{m}.load").that_notifies('Service[apache2]')
+    end
+  end
+
+  it 'runs Apache, reloading it gracefully when the CRL changes' do
+    is_expected.to contain_service('apache2').with(ensure: 'running', enable: true, provider: nil,
+                                                   restart: '/usr/sbin/apache2ctl graceful')
+    is_expected.to contain_file('/etc/bugsink/puppet-crl.pem').that_notifies('Service[apache2]')
+  end
+
+  it 'waits for Bugsink behind Apache after a (re)start' do
+    is_expected.to contain_exec('bugsink ready')
+      .with_refreshonly(true).that_subscribes_to('Service[apache2]')
+      .with_command(%r{https://sentry\.example\.com:8443/health/ready /var/lib/puppet/ssl/certs/ca\.pem$})
+  end
+
+  it 'runs the snappea worker from a systemd unit' do
+    is_expected.to contain_file('/etc/systemd/system/bugsink-snappea.service')
+      .with_content(%r{^ExecStart=/opt/bugsink/venv/bin/bugsink-runsnappea$})
+      .with_content(%r{^User=www-data$})
+      .with_content(%r{^Environment=PYTHONPATH=/etc/bugsink$})
+      .that_notifies('Service[bugsink-snappea]')
+    is_expected.to contain_service('bugsink-snappea').with(ensure: 'running', enable: true)
+  end
+
+  context 'with service_provider => debian' do
+    let(:params) { super().merge(service_provider: 'debian') }
+
+    it { is_expected.to contain_service('apache2').with_provider('debian') }
+    it { is_expected.to contain_service('bugsink-snappea').with_provider('debian') }
+  end
+
+  context 'with worker => false' do
+    let(:params) { super().merge(worker: false) }
+
+    it { is_expected.not_to contain_service('bugsink-snappea') }
+    it { is_expected.not_to contain_file('/etc/systemd/system/bugsink-snappea.service') }
+  end
+
+  context 'with manage_apache => false' do
+    let(:params) { super().merge(manage_apache: false) }
+
+    it { is_expected.to compile.with_all_deps }
+    it { is_expected.not_to contain_package('apache2') }
+    it { is_expected.not_to contain_service('apache2') }
+    it { is_expected.not_to contain_exec('bugsink ready') }
+    it { is_expected.to contain_file('/etc/bugsink/puppet-crl.pem') }
+  end
+end

@@ -1,0 +1,50 @@
+require 'spec_helper'
+require_relative 'bugsink_facts'
+
+# sentry::bugsink::setup is private: declared through sentry::bugsink.
+describe 'sentry::bugsink' do
+  let(:facts) { { 'sentry_agent_ssl' => AGENT_SSL } }
+  let(:params) { { version: '2.6.2', base_url: 'https://sentry.example.com' } }
+
+  it 'migrates both databases and collects static files once per version' do
+    is_expected.to contain_exec('bugsink migrate')
+      .with_command(%r{/etc/bugsink/bugsink-manage migrate --noinput && /etc/bugsink/bugsink-manage migrate snappea --database=snappea --noinput && .*collectstatic --noinput})
+      .with_command(%r{echo '2\.6\.2 sqlite' > /var/lib/bugsink/\.puppet-migrated$})
+      .with_unless("grep -qxF '2.6.2 sqlite' /var/lib/bugsink/.puppet-migrated")
+  end
+
+  it 'creates the API token once, into a 0600 file, never printing it' do
+    is_expected.to contain_exec('bugsink api token')
+      .with_creates('/etc/bugsink/token')
+      .with_command(%r{\Aumask 077 && /etc/bugsink/bugsink-manage create_auth_token > /etc/bugsink/token\.new && grep })
+      .that_requires('Exec[bugsink migrate]')
+    is_expected.to contain_file('/etc/bugsink/token').with(owner: 'root', mode: '0600', content: nil)
+  end
+
+  it { is_expected.not_to contain_exec('bugsink admin user') }
+
+  context 'with an admin' do
+    let(:params) { super().merge(admin_email: 'ops@example.com', admin_password: sensitive('hunter2-admin')) }
+
+    it 'creates it once, the password in the environment only' do
+      is_expected.to contain_exec('bugsink admin user')
+        .with_command(%r{\A/etc/bugsink/bugsink-manage createsuperuser --noinput && echo 'ops@example.com' > })
+        .with_unless("grep -qxF 'ops@example.com' /var/lib/bugsink/.puppet-admin")
+        .that_requires('Exec[bugsink migrate]')
+      exec = catalogue.resource('Exec', 'bugsink admin user')
+      expect(exec[:environment]).to include('DJANGO_SUPERUSER_PASSWORD=hunter2-admin', 'DJANGO_SUPERUSER_EMAIL=ops@example.com')
+      expect(exec[:command]).not_to include('hunter2')
+      expect(exec[:unless]).not_to include('hunter2')
+    end
+  end
+
+  context 'with a database_url' do
+    let(:params) { super().merge(database_url: sensitive('postgresql://bugsink:hunter2@db.example.com/bugsink')) }
+
+    it 'migrates again when the database changes, its credentials never in a command' do
+      is_expected.to contain_exec('bugsink migrate')
+        .with_unless("grep -qxF '2.6.2 postgresql://db.example.com/bugsink' /var/lib/bugsink/.puppet-migrated")
+      expect(catalogue.resource('Exec', 'bugsink migrate')[:command]).not_to include('hunter2')
+    end
+  end
+end

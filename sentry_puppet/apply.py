@@ -8,10 +8,11 @@ from typing import Dict, List, Optional
 
 from sentry_puppet.backends import make_backend
 from sentry_puppet.config import ConfigError
-from sentry_puppet.definitions import App, load_definitions
+from sentry_puppet.definitions import App
 from sentry_puppet.fsutil import RunLock, remove_temp_files
 from sentry_puppet.plan import make_plan
 from sentry_puppet.publish import existing_dsn_files, orphans, prepare_dsn_dir, write_dsn
+from sentry_puppet.sources import read_definitions
 
 LOCK_WAIT = 300.0  # seconds; a Puppet run waits this long for an earlier sync
 
@@ -34,6 +35,8 @@ class SyncResult:
     warnings: List[str]
     orphans: List[str]
     requests: int = 0
+    origin: str = ""                 # where the definitions came from
+    definition_count: int = 0        # definitions read there (files or resources)
 
     @property
     def failed(self):
@@ -53,7 +56,8 @@ def lock_path(dsn_dir):
 
 
 def sync(config, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
-    definitions = load_definitions(config.definitions_dir, config.team)
+    # Read before anything else: a PuppetDB without an answer stops the run here.
+    definitions = read_definitions(config)
     if dry_run:
         guard = contextlib.nullcontext()
     else:
@@ -90,7 +94,8 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
         for app, project in plan.elsewhere]
     result = SyncResult(dry_run, results, list(plan.teams_to_create) if dry_run else [], {},
                         definitions.problems, warnings,
-                        orphans(dsn_files, [a.name for a in definitions.apps]))
+                        orphans(dsn_files, [a.name for a in definitions.apps]),
+                        origin=definitions.origin, definition_count=definitions.file_count)
     if dry_run:
         return result
 

@@ -8,14 +8,14 @@ import sys
 from sentry_puppet import __version__
 from sentry_puppet.backends import BackendError, make_backend
 from sentry_puppet.config import ConfigError, load_config
-from sentry_puppet.definitions import load_definitions
 from sentry_puppet.fsutil import LockError
+from sentry_puppet.sources import SourceError, read_definitions
 
 DEFAULT_CONFIG = "/etc/sentry_puppet/config.yaml"
 PROG = "sentry-puppet"
 
 # Errors an operator can act on: one clear line, no traceback.
-EXPECTED_ERRORS = (ConfigError, BackendError, LockError, OSError)
+EXPECTED_ERRORS = (ConfigError, BackendError, LockError, SourceError, OSError)
 
 
 def exit_code(changed, failed, detailed_exitcodes):
@@ -176,7 +176,13 @@ def _n(count, noun):
     return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
 
+def describe_origin(origin, count, apps):
+    return "Definitions: %s read from %s: %s." % (count, origin, _n(apps, "app"))
+
+
 def print_sync(result, verbose):
+    if result.dry_run or verbose:
+        print(describe_origin(result.origin, result.definition_count, len(result.apps)))
     for slug in result.teams:
         print("+ team %s" % slug)
     rows = []
@@ -247,6 +253,7 @@ def sync_document(result):
         "warnings": result.warnings,
         "summary": summary_counts(result),
         "requests": result.requests,
+        "definitions": {"origin": result.origin, "count": result.definition_count},
     }
 
 
@@ -313,7 +320,7 @@ def cmd_validate(args):
             warn(message)
     except ConfigError as exc:
         warn("%s (sync and dsn will fail)" % exc)
-    definitions = load_definitions(config.definitions_dir, config.team)
+    definitions = read_definitions(config)
     for message in definitions.warnings:
         warn(message)
     problems = list(definitions.problems)
@@ -328,12 +335,18 @@ def cmd_validate(args):
     if args.json:
         print(json.dumps({
             "config": config.path,
+            "definitions": {"origin": definitions.origin, "count": definitions.file_count},
             "apps": sorted(app.name for app in definitions.apps),
             "problems": problems,
             "warnings": definitions.warnings,
         }, indent=2))
     else:
-        print("%s: %s from %s; %s."
+        if args.verbose:
+            for app in sorted(definitions.apps, key=lambda a: a.slug):
+                print("  %s (%s) in %s  from %s" % (app.name, app.platform, app.team,
+                                                    _sources(app)))
+        print("%s: %s from %s in %s; %s."
               % (config.path, _n(len(definitions.apps), "app"),
-                 _n(definitions.file_count, "definition file"), _n(len(problems), "problem")))
+                 _n(definitions.file_count, "definition"), definitions.origin,
+                 _n(len(problems), "problem")))
     return 1 if problems else 0

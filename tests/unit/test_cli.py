@@ -113,7 +113,7 @@ def test_missing_token_only_matters_to_server_commands(env, capsys):
     (tmp_path / "token").unlink()
     define(tmp_path, "a.yaml", "project: a\n")
     code, out, err = run(capsys, "validate")
-    assert code == 0 and "1 app from 1 definition file; 0 problems" in out
+    assert code == 0 and "1 app from 1 definition in definitions_dir " in out
     assert "token_file" in err and "sync and dsn will fail" in err
     code, out, err = run(capsys, "sync")
     assert code == 1 and "token_file" in err and "does not exist" in err

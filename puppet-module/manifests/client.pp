@@ -42,6 +42,8 @@ class sentry::client (
   Optional[Stdlib::Absolutepath] $key_file = undef,
 ) {
   $config_dir = dirname($config_file)
+  # sentry::server manages it too on a Sentry host that is also an app server: the same
+  # attributes through ensure_resource, in either declaration order.
   if $config_dir == '/etc/sentry_puppet' {
     ensure_resource('file', $config_dir, { 'ensure' => 'directory', 'mode' => '0755' })
   }

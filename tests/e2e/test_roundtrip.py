@@ -26,17 +26,23 @@ SITE_PP = """
 $root = '{root}'
 $node_dir = "${{root}}/agents/${{trusted['certname']}}"
 
-node /^app\\d+\\.example\\.com$/ {{
-  $apps = "${{root}}/apps/${{trusted['certname']}}"
+# The base profile every node gets, the Sentry host included: a Sentry host that is also an
+# app server (sentry::client declared before sentry::server there).
+class base {{
   class {{ 'sentry::client':
     dsn_url     => 'https://localhost:{https_port}/dsn/',
-    app_roots   => [$apps],
+    app_roots   => ["${{root}}/apps/${{trusted['certname']}}"],
     config_file => "${{node_dir}}/facts.conf",
     cache_dir   => "${{node_dir}}/cache",
     ca_file     => "${{node_dir}}/ssl/certs/ca.pem",
     cert_file   => "${{node_dir}}/ssl/certs/${{trusted['certname']}}.pem",
     key_file    => "${{node_dir}}/ssl/private_keys/${{trusted['certname']}}.pem",
   }}
+}}
+
+node /^app\\d+\\.example\\.com$/ {{
+  include base
+  $apps = "${{root}}/apps/${{trusted['certname']}}"
   # What an app's own manifest does: SENTRY_DSN once the DSN is known.
   $facts['sentry_apps'].each |$app, $info| {{
     $dsn = sentry::dsn($app)
@@ -47,6 +53,7 @@ node /^app\\d+\\.example\\.com$/ {{
 }}
 
 node 'sentry.example.com' {{
+  include base
   class {{ 'sentry::server':
     backend         => 'bugsink',
     url             => '{bugsink_url}',
@@ -142,6 +149,7 @@ def _round_trip(stack, server, stages, root):
     make_app(apps1, "billing", "manage.py", "requirements.txt")    # Django
     apps2 = os.path.join(root, "apps", "app02.example.com")
     make_app(apps2, "Foo-Bar", "Gemfile", "package.json")
+    os.makedirs(os.path.join(root, "apps", "sentry.example.com"))   # runs no app (yet)
 
     def node(certname):
         facts_conf = os.path.join(root, "agents", certname, "facts.conf")
@@ -165,6 +173,8 @@ def _round_trip(stack, server, stages, root):
     # 2. The Sentry host collects them, installs the tool, syncs, renders the vhost.
     out = agent_run(sentry_host, stages, "sentry host run 1 (install, sync, vhost)", (2,))
     assert server.token not in out
+    # Its base profile's sentry::client converged alongside sentry::server.
+    assert os.path.exists(os.path.join(root, "agents", "sentry.example.com", "facts.conf"))
     definitions = sorted(os.path.basename(p) for p in
                          glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml")))
     assert definitions == ["Foo-Bar-app01.example.com.yaml", "billing-app01.example.com.yaml"]

@@ -1,0 +1,53 @@
+require 'spec_helper'
+
+# sentry::server::config is private: declared through sentry::server.
+describe 'sentry::server' do
+  let(:node) { 'sentry.example.com' }
+
+  let(:params) do
+    {
+      backend: 'bugsink',
+      url: 'http://127.0.0.1:8000',
+      token: sensitive('0123456789abcdef0123456789abcdef01234567'),
+      package_source: 'sentry-puppet==0.1.0',
+    }
+  end
+
+  context 'with a token' do
+    it 'keeps it in a 0600 file, out of the config' do
+      is_expected.to contain_file('/etc/sentry_puppet/token').with_mode('0600').with_show_diff(false)
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml')
+        .with_mode('0600')
+        .with_content(%r{^token_file: "?/etc/sentry_puppet/token"?$})
+        .with_content(%r{^backend: "?bugsink"?$})
+        .without_content(%r{0123456789abcdef0123456789abcdef01234567})
+        .without_content(%r{^vhost:})
+    end
+  end
+
+  context 'with a token_file' do
+    let(:params) { super().reject { |k, _| k == :token }.merge(token_file: '/etc/secrets/sentry-token') }
+
+    it { is_expected.to compile.with_all_deps }
+    it 'names it in the config and leaves it alone' do
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml')
+        .with_content(%r{^token_file: "?/etc/secrets/sentry-token"?$})
+      is_expected.not_to contain_file('/etc/sentry_puppet/token')
+      is_expected.not_to contain_file('/etc/secrets/sentry-token')
+    end
+  end
+
+  context 'with the sentry backend and a vhost' do
+    let(:params) do
+      super().merge(backend: 'sentry', organization: 'acme', ca_file: '/etc/ssl/sentry-ca.pem',
+                    vhost: { 'server_name' => 'sentry.example.com', 'proxy' => 'http://127.0.0.1:9000' })
+    end
+
+    it do
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml')
+        .with_content(%r{^organization: "?acme"?$})
+        .with_content(%r{^ca_file: "?/etc/ssl/sentry-ca\.pem"?$})
+        .with_content(%r{^  server_name: "?sentry\.example\.com"?$})
+    end
+  end
+end

@@ -1,0 +1,115 @@
+"""A real `puppet apply` of sentry::server on this machine: it installs the tool into a
+virtualenv, a run that changes nothing reinstalls nothing, a new `package_source` or a tool
+whose `sentry-puppet --version` is not `version` is reinstalled, and a `version` the source
+cannot provide fails the run with a message naming both. The server is the fake Sentry API
+(zero definitions: `sync --check` only lists teams)."""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+from tests.support.fake_sentry import FakeSentry
+
+REPO = pathlib.Path(__file__).resolve().parent.parent.parent
+MODULE = REPO / "puppet-module"
+STDLIB = pathlib.Path("/usr/share/puppet/modules/stdlib")  # Debian's puppet-module-puppetlabs-stdlib
+INSTALL = "Exec[sentry-puppet install]"
+
+
+def build_wheel(tmp_path, version):
+    """A wheel of this checkout that says `version`, built offline from a copy."""
+    source = tmp_path / ("src-" + version)
+    shutil.copytree(str(REPO / "sentry_puppet"), str(source / "sentry_puppet"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("setup.cfg", "pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(str(REPO / name), str(source / name))
+    init = source / "sentry_puppet" / "__init__.py"
+    init.write_text(init.read_text().replace(
+        '__version__ = "', '__version__ = "%s"  # was "' % version, 1))
+    dist = tmp_path / ("dist-" + version)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--disable-pip-version-check", "-w", str(dist),
+                    str(source)], check=True, timeout=300)
+    (wheel,) = dist.glob("*.whl")
+    return wheel
+
+
+def tool_version(venv):
+    return subprocess.run([str(venv / "bin" / "sentry-puppet"), "--version"],
+                          stdout=subprocess.PIPE, universal_newlines=True,
+                          check=True).stdout.strip()
+
+
+class Host:
+    def __init__(self, tmp_path, server):
+        self.tmp_path = tmp_path
+        self.server = server
+        self.venv = tmp_path / "venv"
+        (tmp_path / "modules").mkdir()
+        (tmp_path / "modules" / "sentry").symlink_to(MODULE)
+        (tmp_path / "modules" / "stdlib").symlink_to(STDLIB)
+
+    def apply(self, package_source, version=None):
+        code = ("class { 'sentry::server': backend => 'sentry', organization => 'acme', "
+                "url => '%s', token => Sensitive('%s'), package_source => '%s', %s"
+                "venv => '%s', config_dir => '%s/etc', definitions_dir => '%s/etc/projects.d', "
+                "dsn_dir => '%s/dsn' }" % (
+                    self.server.url, self.server.token, package_source,
+                    "version => '%s', " % version if version else "",
+                    self.venv, self.tmp_path, self.tmp_path, self.tmp_path))
+        puppet = shutil.which("puppet")
+        assert puppet, "puppet is not installed: run scripts/install-deps (as root)"
+        env = dict(os.environ, HOME=str(self.tmp_path))
+        # pip's own cache, so that the tool's dependencies come from PyPI once, not every run.
+        env.setdefault("PIP_CACHE_DIR", os.path.expanduser("~/.cache/pip"))
+        result = subprocess.run(
+            [puppet, "apply", "--detailed-exitcodes", "--modulepath",
+             str(self.tmp_path / "modules"), "--confdir", str(self.tmp_path / "conf"),
+             "--vardir", str(self.tmp_path / "var"), "-e", code],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+            timeout=900, env=env)
+        # Facter's /proc/1/environ complaints in a sandbox are noise, not the module's.
+        output = "\n".join(l for l in result.stdout.splitlines() if "/proc/1/environ" not in l)
+        assert self.server.token not in output
+        return result.returncode, output
+
+
+def test_install_once_upgrade_on_new_source_or_version_never_without(tmp_path):
+    assert STDLIB.is_dir(), "Debian's puppet-module-puppetlabs-stdlib is not installed"
+    old, new = build_wheel(tmp_path, "0.0.1"), build_wheel(tmp_path, "0.0.2")
+    with FakeSentry() as server:
+        host = Host(tmp_path, server)
+
+        code, output = host.apply(old)
+        assert code == 2, output
+        assert INSTALL in output
+        assert tool_version(host.venv) == "sentry-puppet 0.0.1"
+
+        code, output = host.apply(old)
+        assert code == 0, output  # nothing reinstalled, nothing else changed
+
+        # A new package_source: pip install --upgrade.
+        code, output = host.apply(new)
+        assert code == 2, output
+        assert INSTALL in output
+        assert tool_version(host.venv) == "sentry-puppet 0.0.2"
+        code, output = host.apply(new)
+        assert code == 0, output
+
+        # Someone put the old tool back by hand: with `version` the next run notices.
+        subprocess.run([str(host.venv / "bin" / "pip"), "install", "--quiet", "--no-deps",
+                        "--disable-pip-version-check", str(old)], check=True, timeout=300)
+        code, output = host.apply(new, version="0.0.2")
+        assert code == 2, output
+        assert INSTALL in output
+        assert tool_version(host.venv) == "sentry-puppet 0.0.2"
+        code, output = host.apply(new, version="0.0.2")
+        assert code == 0, output
+
+        # A version the source cannot give: the run fails and says what to correct.
+        code, output = host.apply(new, version="0.0.3")
+        assert code in (4, 6), output
+        assert ("installed sentry-puppet 0.0.2 from %s, but sentry::server::version is 0.0.3: "
+                "correct package_source or version" % new) in output
+        assert tool_version(host.venv) == "sentry-puppet 0.0.2"

@@ -17,6 +17,7 @@ describe 'sentry::puppetdb_url' do
     end
 
     before(:each) do
+      @settings = [Puppet[:confdir], Puppet[:storeconfigs], Puppet[:storeconfigs_backend]]
       Puppet[:confdir] = @confdir
       Puppet[:storeconfigs] = true
       Puppet[:storeconfigs_backend] = 'puppetdb'
@@ -25,6 +26,7 @@ describe 'sentry::puppetdb_url' do
     end
 
     after(:each) do
+      Puppet[:confdir], Puppet[:storeconfigs], Puppet[:storeconfigs_backend] = @settings
       Puppet::Util::Puppetdb.instance_variable_set(:@config, nil)
     end
 

@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -146,8 +148,14 @@ class SentryHost:
                                SENTRY_HOST + ".json")
         with open(catalog, encoding="utf-8") as handle:
             resources = len(json.load(handle)["resources"])
+        # The agent's own split of the run: facts (Facter, the same at any fleet size) and the
+        # exec resources (the `sync --check` that decides whether to sync).
+        with open(os.path.join(self.agent.dir, "public", "last_run_summary.yaml"),
+                  encoding="utf-8") as handle:
+            spent = yaml.safe_load(handle)["time"]
         return {"wall": wall, "compile": float(compiled[-1]) if compiled else None,
-                "apply": float(applied[-1]) if applied else None, "resources": resources}
+                "apply": float(applied[-1]) if applied else None, "resources": resources,
+                "facts": spent.get("fact_generation"), "exec": spent.get("exec")}
 
     def tool_sync(self, sentry, config=None):
         """The tool's own `sync`, as the exec runs it; -> {wall, requests, rss}."""
@@ -212,8 +220,9 @@ def number(value, form="%.1f"):
 def report(results, first_syncs, injections, args, stack, uptimes):
     print("\n== Sentry host, in-sync run (puppetserver -Xmx%s, PuppetDB -Xmx%s, median of %d) =="
           % (args.heap, args.puppetdb_heap, args.runs))
-    head = ("mode", "hosts", "defs", "catalog res", "compile s", "apply s", "agent run s",
-            "tool sync s", "tool reqs", "tool RSS MB", "run vs baseline", "run vs 10 defs")
+    head = ("mode", "hosts", "defs", "catalog res", "compile s", "apply s", "(exec s)",
+            "(facts s)", "agent run s", "tool sync s", "tool reqs", "tool RSS MB",
+            "run vs baseline", "run vs 10 defs")
     rows = [head]
     for (mode, hosts), r in sorted(results.items(), key=lambda item: (item[0][0] != "puppetdb",
                                                                       item[0][1])):
@@ -221,7 +230,8 @@ def report(results, first_syncs, injections, args, stack, uptimes):
         ref = results.get((mode, REFERENCE_HOSTS))
         rows.append(("new" if mode == "puppetdb" else "baseline", "{:,}".format(hosts),
                      "{:,}".format(hosts * len(fleet.PREFIXES)), "{:,}".format(r["resources"]),
-                     number(r["compile"]), number(r["apply"]), number(r["wall"]),
+                     number(r["compile"]), number(r["apply"]), number(r["exec"]),
+                     number(r["facts"]), number(r["wall"]),
                      number(r["tool"]["wall"]), str(r["tool"]["requests"]),
                      number(r["tool"]["rss"], "%.0f"),
                      ratio(r["wall"], base["wall"]) if mode == "puppetdb" and base else "-",
@@ -229,6 +239,9 @@ def report(results, first_syncs, injections, args, stack, uptimes):
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     for row in rows:
         print("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+    print("  (exec s): within apply, the exec resources: the `sync --check` that finds nothing to "
+          "do. (facts s): Facter,\n  the same at any fleet size: on a loaded machine most of "
+          "the noise. Both from the agent's last_run_summary.yaml.")
 
     print("\n== first sync of every definition from PuppetDB into an empty fake /api/0/ ==")
     for hosts, f in sorted(first_syncs.items()):
@@ -245,9 +258,25 @@ def report(results, first_syncs, injections, args, stack, uptimes):
     print("\n== peak RSS (MiB) ==")
     for name, mib in stack.peak_memory().items():
         print("  %-13s %6.0f" % (name, mib or 0))
+    print("  puppetserver -Xmx%s: %s" % (args.heap, out_of_memory(stack) or
+                                          "no OutOfMemoryError in its logs"))
     print("\n== machine load (uptime) ==")
     for label, line in uptimes:
         print("  %-12s %s" % (label, line))
+
+
+def out_of_memory(stack):
+    """The first OutOfMemoryError line in puppetserver's log or console output, or None."""
+    for name in ("puppetserver/puppetserver.log", "puppetserver.out"):
+        try:
+            with open(os.path.join(stack.root, name), encoding="utf-8",
+                      errors="replace") as log:
+                for line in log:
+                    if "OutOfMemoryError" in line:
+                        return "%s: %s" % (name, line.strip()[:200])
+        except FileNotFoundError:
+            continue
+    return None
 
 
 def uptime():
@@ -268,6 +297,8 @@ def main():
                         help="in-sync agent runs per point (the median is reported)")
     parser.add_argument("--workers", type=int, default=8,
                         help="commands posted to PuppetDB at once")
+    parser.add_argument("--workdir", default="/var/tmp",
+                        help="where the stack's directory is made (default /var/tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the stack's directory")
     args = parser.parse_args()
     try:
@@ -278,6 +309,10 @@ def main():
         raise SystemExit("bench/fleet.py runs PostgreSQL as `postgres`: run it as root")
 
     uptimes = [("start", uptime())]
+    # Not /tmp: a sweep of leftover /tmp/sentry-puppet-e2e-* stacks took one bench run's away.
+    parent = tempfile.mkdtemp(prefix="sentry-puppet-fleet-", dir=args.workdir)
+    os.chmod(parent, 0o755)   # PostgreSQL and PuppetDB run as their own users
+    tempfile.tempdir = parent  # where Stack makes its directory
     stack = FleetStack(args.heap, args.puppetdb_heap)
     sentries = []
     results, first_syncs, injections = {}, {}, {}
@@ -319,9 +354,9 @@ def main():
             sentry.stop()
         stack.stop()
         if args.keep:
-            print("stack files kept in %s" % stack.root)
+            print("stack files kept in %s" % parent)
         else:
-            shutil.rmtree(stack.root, ignore_errors=True)
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@
 # @param team
 #   Team for projects whose definitions name none.
 # @param environment
-#   Which exports to collect: the `environment` of `sentry::client`.
+#   Which exports to read (or collect): the `environment` of `sentry::client`, their tag.
 # @param package_source
 #   What pip installs the tool from: a name on your index (`sentry-puppet==0.1.0`), a wheel,
 #   an sdist, a source directory or a URL. Installed when the virtualenv has no tool, and again

@@ -1,9 +1,12 @@
 # @summary The DSN of an app on this node, from the facts, or undef while none is known.
 #
 # @example In an app's vhost (puppetlabs-apache)
+#   include apache
 #   $dsn = sentry::dsn('Foo-Bar')
 #   apache::vhost { 'foo-bar.example.com':
-#     setenv => $dsn ? { undef => [], default => ["SENTRY_DSN ${dsn}"] },
+#     port    => 443,
+#     docroot => '/srv/apps/Foo-Bar/current/public',
+#     setenv  => $dsn ? { undef => [], default => ["SENTRY_DSN ${dsn}"] },
 #   }
 #
 # @param app The app name, as `deployed_apps` shows it.

@@ -9,6 +9,15 @@
 #     dsn_url => 'https://sentry.example.com/dsn/',
 #   }
 #
+# @example Per-app choices: billing in team payments, legacy left out
+#   class { 'sentry::client':
+#     dsn_url => 'https://sentry.example.com/dsn/',
+#     apps    => {
+#       'billing' => { 'team' => 'payments', 'lang' => 'python' },
+#       'legacy'  => { 'ignore' => true },
+#     },
+#   }
+#
 # @param dsn_url
 #   The Sentry host's `/dsn/` URL. Without it the facts fetch no DSN (discovery still works).
 # @param app_roots
@@ -33,6 +42,12 @@
 #   Seconds a 404 (no project yet) is believed before `/dsn/` is asked again. Keep it below
 #   the Puppet run interval (30 min by default): a new app then gets its DSN at the first run
 #   after the Sentry host created its project.
+# @param apps
+#   Per-app choices, by app name as `deployed_apps` shows it: `lang` (the Sentry platform,
+#   instead of the detected one), `team` (the Sentry team, instead of the server's `team`),
+#   `ignore` (`true`: not an app; neither reported by the facts nor exported). `lang` and
+#   `ignore` reach `facts.conf` (`[app:NAME]`), so the facts report them too from the next run
+#   on; `lang` and `team` reach the exports at once. Apps not deployed here are not exported.
 class sentry::client (
   Array[Stdlib::Absolutepath] $app_roots,
   Array[String[1]] $ignore,
@@ -45,6 +60,11 @@ class sentry::client (
   Optional[Stdlib::Absolutepath] $ca_file = undef,
   Optional[Stdlib::Absolutepath] $cert_file = undef,
   Optional[Stdlib::Absolutepath] $key_file = undef,
+  Hash[Pattern[/\A[^\[\]\s]+\z/], Struct[{
+        Optional[lang]   => Pattern[/\A[A-Za-z0-9._-]+\z/],
+        Optional[team]   => String[1],
+        Optional[ignore] => Boolean,
+  }]] $apps = {},
 ) {
   $config_dir = dirname($config_file)
   # sentry::server manages it too on a Sentry host that is also an app server: the same
@@ -65,14 +85,21 @@ class sentry::client (
         'cache_dir'    => $cache_dir,
         'ttl'          => $ttl,
         'negative_ttl' => $negative_ttl,
+        'apps'         => $apps,
     }),
   }
 
-  $apps = $facts['sentry_apps'] ? {
+  $deployed = $facts['sentry_apps'] ? {
     Hash    => keys($facts['sentry_apps']),
     default => split(pick_default($facts['deployed_apps'], ''), ','),
   }
-  sentry::source::export { $apps.filter |$app| { $app != '' }:
-    environment => $environment,
+  # The facts ran before this catalog with the previous facts.conf: an app ignored only now
+  # is still among them, and must not be exported.
+  $deployed.filter |$app| { $app != '' and !$apps.dig($app, 'ignore') }.each |$app| {
+    sentry::source::export { $app:
+      environment => $environment,
+      platform    => $apps.dig($app, 'lang'),
+      team        => $apps.dig($app, 'team'),
+    }
   }
 }

@@ -14,18 +14,26 @@
 # the catalog collects them into one file each in `definitions_dir`, purged of retired hosts'.
 # Projects on the server are never deleted.
 #
-# @example With the embedded default, a local Bugsink
+# @example With the embedded default: Bugsink under Apache's mod_wsgi (docs/vhost.md)
 #   class { 'sentry::server':
-#     backend => 'bugsink',
-#     url     => 'http://127.0.0.1:8000',
-#     token   => Sensitive(lookup('sentry::token')),
-#     vhost   => {
-#       'server_name'         => 'sentry.example.com',
-#       'ssl_certificate'     => "/etc/puppet/ssl/certs/${trusted['certname']}.pem",
-#       'ssl_certificate_key' => "/etc/puppet/ssl/private_keys/${trusted['certname']}.pem",
-#       'client_ca_file'      => '/etc/puppet/ssl/certs/ca.pem',
-#       'client_crl_file'     => '/etc/puppet/ssl/crl.pem',
-#       'wsgi'                => { 'python_home' => '/opt/bugsink/venv' },
+#     backend        => 'bugsink',
+#     url            => "https://${trusted['certname']}",
+#     token          => Sensitive(lookup('sentry::token')),
+#     ca_file        => '/var/lib/puppet/ssl/certs/ca.pem',
+#     package_source => 'sentry-puppet==0.1.0',   # your index; or a wheel, an sdist, a URL
+#     version        => '0.1.0',
+#     vhost          => {
+#       'path'                => '/etc/apache2/sites-enabled/sentry.conf',
+#       'server_name'         => $trusted['certname'],
+#       'ssl_certificate'     => "/var/lib/puppet/ssl/certs/${trusted['certname']}.pem",
+#       'ssl_certificate_key' => "/var/lib/puppet/ssl/private_keys/${trusted['certname']}.pem",
+#       'client_ca_file'      => '/var/lib/puppet/ssl/certs/ca.pem',
+#       'client_crl_file'     => '/var/lib/puppet/ssl/crl.pem',
+#       'wsgi'                => {
+#         'python_home' => '/opt/bugsink/venv',
+#         'script'      => '/opt/bugsink/venv/lib/python3.11/site-packages/bugsink/wsgi.py',
+#         'python_path' => '/etc/bugsink',
+#       },
 #     },
 #   }
 #
@@ -44,7 +52,7 @@
 # @param team
 #   Team for projects whose definitions name none.
 # @param environment
-#   Which exports to collect: the `environment` of `sentry::client`.
+#   Which exports to read (or collect): the `environment` of `sentry::client`, their tag.
 # @param package_source
 #   What pip installs the tool from: a name on your index (`sentry-puppet==0.1.0`), a wheel,
 #   an sdist, a source directory or a URL. Installed when the virtualenv has no tool, and again

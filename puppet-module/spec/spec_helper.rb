@@ -15,3 +15,19 @@ RSpec.configure do |c|
     'networking' => { 'fqdn' => 'app01.example.com' },
   }
 end
+
+# warning() goes to Puppet's log. Examples that check it compile afresh (rspec-puppet caches
+# catalogues, and a catalogue from the cache logs nothing) and see the module's own warnings.
+RSpec.shared_context 'puppet warnings' do
+  let(:logs) { [] }
+  let(:warnings) do
+    logs.select { |l| l.level == :warning && l.message.start_with?('sentry::') }.map(&:message)
+  end
+
+  before(:each) do
+    RSpec::Puppet::Support.class_variable_set(:@@cache, RSpec::Puppet::Cache.new)
+    Puppet::Util::Log.newdestination(Puppet::Test::LogCollector.new(logs))
+    Puppet::Util::Log.level = :warning
+  end
+  after(:each) { Puppet::Util::Log.close_all }
+end

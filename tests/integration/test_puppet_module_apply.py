@@ -52,3 +52,33 @@ def test_client_facts_conf_leads_the_facts_to_the_app_then_nothing_changes(tmp_p
 
     third, output = apply(tmp_path, code)
     assert third == 0, output
+
+
+def test_client_apps_choices_reach_the_real_facts(tmp_path):
+    """`apps` in Puppet -> [app:NAME] in facts.conf -> the shipped fact reports the chosen
+    language and leaves the ignored app out."""
+    assert STDLIB.is_dir(), "Debian's puppet-module-puppetlabs-stdlib is not installed"
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "sentry").symlink_to(MODULE)
+    (tmp_path / "modules" / "stdlib").symlink_to(STDLIB)
+    for app, marker in (("billing", "Gemfile"), ("legacy", "composer.json"), ("shop", "go.mod")):
+        (tmp_path / "apps" / app).mkdir(parents=True)
+        (tmp_path / "apps" / app / marker).write_text("")
+    code = ("class { 'sentry::client': app_roots => ['%s/apps'], config_file => '%s/facts.conf', "
+            "cache_dir => '%s/cache', apps => { 'billing' => { 'lang' => 'python', "
+            "'team' => 'payments' }, 'legacy' => { 'ignore' => true } } } "
+            "file { '%s/seen': content => join(sort(pick($facts['sentry_apps'], {}).map "
+            "|$app, $info| { \"${app}=${info['lang']}\" }), ',') }"
+            % (tmp_path, tmp_path, tmp_path, tmp_path))
+
+    first, output = apply(tmp_path, code)
+    assert first == 2, output
+    conf = (tmp_path / "facts.conf").read_text()
+    assert conf.endswith("[app:billing]\nlang = python\n[app:legacy]\nignore = true\n"), conf
+
+    second, output = apply(tmp_path, code)
+    assert second == 2, output
+    assert (tmp_path / "seen").read_text() == "billing=python,shop=go"
+
+    third, output = apply(tmp_path, code)
+    assert third == 0, output

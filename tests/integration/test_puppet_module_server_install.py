@@ -27,7 +27,8 @@ def build_wheel(tmp_path, version):
     init = source / "sentry_puppet" / "__init__.py"
     init.write_text(init.read_text().replace(
         '__version__ = "', '__version__ = "%s"  # was "' % version, 1))
-    dist = tmp_path / ("dist-" + version)
+    # Blanks and parentheses: the path must reach pip, the marker and the messages quoted.
+    dist = tmp_path / ("dist %s (built here)" % version)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                     "--no-build-isolation", "--disable-pip-version-check", "-w", str(dist),
                     str(source)], check=True, timeout=300)

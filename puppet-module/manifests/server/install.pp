@@ -21,22 +21,26 @@ class sentry::server::install {
     path    => ['/usr/bin', '/bin'],
   }
 
+  # The source and the version go into shell variables once: quoted by shellquote() as
+  # words, never spliced into another quoted string (a `>` in `pkg>=1.2` would redirect).
   if $version {
     $expected = shellquote("sentry-puppet ${version}")
     $version_is_right = " && test \"\$(${tool} --version)\" = ${expected}"
     # After pip: a source that does not provide `version` would otherwise reinstall forever.
     $verify = " && { v=\$(${tool} --version); test \"\$v\" = ${expected} || { echo \"sentry-puppet: \
-installed \$v from ${source}, but sentry::server::version is ${version}: correct package_source or \
-version\" >&2; exit 1; }; }"
+installed \$v from \$s, but sentry::server::version is \$w: correct package_source or version\" >&2; \
+exit 1; }; }"
+    $variables = "s=${source} w=${shellquote($version)};"
   } else {
     $version_is_right = ''
     $verify = ''
+    $variables = "s=${source};"
   }
 
   exec { 'sentry-puppet install':
     provider => 'shell',
-    command  => "${pip} install --quiet --disable-pip-version-check --upgrade ${source}${verify} \
-&& printf '%s\\n' ${source} > ${marker}.new && mv -f ${marker}.new ${marker}",
+    command  => "${variables} ${pip} install --quiet --disable-pip-version-check --upgrade \"\$s\"${verify} \
+&& printf '%s\\n' \"\$s\" > ${marker}.new && mv -f ${marker}.new ${marker}",
     unless   => "test -x ${tool} && grep -qxF -- ${source} ${marker}${version_is_right}",
     timeout  => 600,
     require  => Exec['sentry-puppet virtualenv'],

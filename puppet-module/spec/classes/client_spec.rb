@@ -85,4 +85,54 @@ describe 'sentry::client' do
 
     it { is_expected.to compile.and_raise_error(%r{dsn_url}) }
   end
+
+  context 'with per-app choices' do
+    let(:facts) do
+      {
+        'sentry_apps' => {
+          'billing' => { 'lang' => 'ruby' },
+          'legacy' => { 'lang' => 'php' },
+          'shop' => { 'lang' => 'node' },
+        },
+      }
+    end
+    let(:params) do
+      {
+        apps: {
+          'billing' => { 'team' => 'payments', 'lang' => 'python' },
+          'legacy' => { 'ignore' => true },
+          'shop' => { 'team' => 'web' },
+          'not-here' => { 'lang' => 'go', 'team' => 'x' },
+        },
+      }
+    end
+
+    it { is_expected.to compile.with_all_deps }
+    it 'writes lang and ignore into facts.conf, one [app:NAME] section each' do
+      content = catalogue.resource('File', '/etc/sentry_puppet/facts.conf')[:content]
+      expect(content).to end_with("[app:billing]\nlang = python\n[app:legacy]\nignore = true\n[app:not-here]\nlang = go\n")
+      expect(content).not_to match(%r{app:shop|payments|team})
+    end
+    it 'exports lang and team, and not the ignored app although the facts still show it' do
+      expect(exported_resources).to contain_sentry__source__project('billing-app01.example.com')
+        .with(platform: 'python', team: 'payments')
+      expect(exported_resources).to contain_sentry__source__project('shop-app01.example.com')
+        .with(platform: 'node', team: 'web')
+      expect(exported_resources).not_to contain_sentry__source__project('legacy-app01.example.com')
+      expect(exported_resources).not_to contain_sentry__source__project('not-here-app01.example.com')
+      is_expected.not_to contain_sentry__source__export('legacy')
+    end
+  end
+
+  context 'with an unknown per-app key' do
+    let(:params) { { apps: { 'billing' => { 'language' => 'python' } } } }
+
+    it { is_expected.to compile.and_raise_error(%r{apps.*language}) }
+  end
+
+  context 'with an app name that would break facts.conf' do
+    let(:params) { { apps: { "evil]\n[dsn" => { 'ignore' => true } } } }
+
+    it { is_expected.to compile.and_raise_error(%r{apps}) }
+  end
 end

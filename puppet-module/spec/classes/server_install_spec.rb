@@ -24,7 +24,7 @@ describe 'sentry::server' do
     end
     it 'installs, upgrading, unless the tool is there from the same package_source' do
       is_expected.to contain_exec('sentry-puppet install')
-        .with_command("/opt/sentry_puppet/venv/bin/pip install --quiet --disable-pip-version-check --upgrade /srv/dist/sentry_puppet-0.1.0-py3-none-any.whl && printf '%s\\n' /srv/dist/sentry_puppet-0.1.0-py3-none-any.whl > #{marker}.new && mv -f #{marker}.new #{marker}")
+        .with_command("s=/srv/dist/sentry_puppet-0.1.0-py3-none-any.whl; /opt/sentry_puppet/venv/bin/pip install --quiet --disable-pip-version-check --upgrade \"$s\" && printf '%s\\n' \"$s\" > #{marker}.new && mv -f #{marker}.new #{marker}")
         .with_unless("test -x #{tool} && grep -qxF -- /srv/dist/sentry_puppet-0.1.0-py3-none-any.whl #{marker}")
         .without_creates
         .that_requires('Exec[sentry-puppet virtualenv]')
@@ -37,7 +37,7 @@ describe 'sentry::server' do
     it 'also reinstalls when `sentry-puppet --version` differs, and checks it after pip' do
       is_expected.to contain_exec('sentry-puppet install')
         .with_unless(%r{grep -qxF -- "sentry-puppet>=0\.2,<0\.3" #{marker} && test "\$\(#{tool} --version\)" = "sentry-puppet 0\.2\.0"$})
-        .with_command(%r{--upgrade "sentry-puppet>=0\.2,<0\.3" && \{ v=\$\(#{tool} --version\); test "\$v" = "sentry-puppet 0\.2\.0" \|\| \{ echo .*sentry::server::version is 0\.2\.0: correct package_source or version" >&2; exit 1; \}; \} && printf})
+        .with_command(%r{^s="sentry-puppet>=0\.2,<0\.3" w=0\.2\.0; \S+ install .* --upgrade "\$s" && \{ v=\$\(#{tool} --version\); test "\$v" = "sentry-puppet 0\.2\.0" \|\| \{ echo "sentry-puppet: installed \$v from \$s, but sentry::server::version is \$w: correct package_source or version" >&2; exit 1; \}; \} && printf})
     end
   end
 end

@@ -75,13 +75,14 @@ def inject(stack, first, last, distinct):
         list(pool.map(lambda h: exports.replace_catalog(stack, *host_resources(h, distinct)),
                       range(first, last)))
     want = last * APPS_PER_HOST
+    # PuppetDB refuses a bad command only in its log: a count that never comes says so.
     exports.wait_for(lambda: exports.exported_count(stack) >= want,
-                     "%d exports stored" % want, timeout=3600)
+                     "%d exports stored (see puppetdb.log)" % want, timeout=300 + last // 5)
     return time.monotonic() - mark
 
 
 def summary(agent):
-    path = os.path.join(agent.dir, "var", "state", "last_run_summary.yaml")
+    path = os.path.join(agent.dir, "public", "last_run_summary.yaml")  # publicdir, Puppet 6+
     with open(path) as handle:
         data = yaml.safe_load(handle)
     times = data.get("time", {})
@@ -131,7 +132,8 @@ def main():
         sentry_host = Agent(stack, "sentry.example.com")
         injected = 0
         for hosts in sizes:
-            distinct = max(1, int(hosts * APPS_PER_HOST * DISTINCT))
+            # At least APPS_PER_HOST: a host's 5 consecutive apps (mod distinct) stay distinct.
+            distinct = max(APPS_PER_HOST, int(hosts * APPS_PER_HOST * DISTINCT))
             stored = inject(stack, injected, hosts, distinct)
             injected = hosts
             print("\n%d app servers, %d definitions (%d distinct apps): stored in %.0f s"

@@ -115,7 +115,8 @@ def fetch_resources(settings, timeout):
 
 
 def _tls_message(url, reason, settings):
-    if " alert " in reason:  # PuppetDB refused us during the handshake
+    # PuppetDB refusing our certificate: an alert, or (TLS 1.3) the connection closed on us.
+    if " alert " in reason or "EOF" in reason:
         advice = ("PuppetDB refused this host's certificate: puppetdb.cert_file %s (key_file "
                   "%s) must be signed by the CA PuppetDB trusts, the Puppet CA"
                   % (settings.cert_file, settings.key_file))

@@ -287,6 +287,7 @@ def _plain(url):
 _REASONS = (re.compile(r"certificate verify failed: ([^(\"']+)"),
             re.compile(r"(hostname [^\"']+ doesn't match[^\"']+)"),
             re.compile(r"\] ((?:tlsv1|sslv3|tlsv13) alert [^(\"']+)"),
+            re.compile(r"(EOF occurred in violation of protocol)"),
             re.compile(r"\[Errno [^\]]*\] ([^\"']+)"),
             re.compile(r"(Name or service not known|Temporary failure in name resolution)"))
 

@@ -169,6 +169,10 @@ def test_the_old_modules_organization_and_path_are_accepted_and_ignored(puppetdb
     (requests.exceptions.ConnectTimeout("x"), "no connection within 10 s"),
     (requests.exceptions.SSLError("certificate verify failed: unable to get local issuer"),
      "TLS with PuppetDB failed (unable to get local issuer"),
+    (requests.exceptions.SSLError("(Caused by SSLError(SSLEOFError(8, 'EOF occurred in violation "
+                                  "of protocol (_ssl.c:2393)')))"),
+     "(EOF occurred in violation of protocol); PuppetDB refused this host's certificate: "
+     "puppetdb.cert_file /ssl/sentry.pem"),
     (Answer(403, text="Permission denied"), "answered 403 (Permission denied); PuppetDB refused "
      "this host's certificate /ssl/sentry.pem: add its certname to PuppetDB's "
      "certificate-allowlist"),

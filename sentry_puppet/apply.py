@@ -9,11 +9,12 @@ import dataclasses
 from typing import Dict, List, Optional
 
 from sentry_puppet.config import ConfigError
-from sentry_puppet.definitions import App, load_definitions
+from sentry_puppet.definitions import App
 from sentry_puppet.fsutil import RunLock, remove_temp_files
 from sentry_puppet.names import slugify
 from sentry_puppet.plan import index_projects, make_plan, pick_project
 from sentry_puppet.publish import existing_dsn_files, orphans, prepare_dsn_dir, write_dsn
+from sentry_puppet.sources import read_definitions
 
 LOCK_WAIT = 300.0  # seconds; a Puppet run waits this long for an earlier sync
 
@@ -36,6 +37,8 @@ class SyncResult:
     warnings: List[str]
     orphans: List[str]
     requests: int = 0
+    origin: str = ""                 # where the definitions came from
+    definition_count: int = 0        # definitions read there (files or resources)
 
     @property
     def failed(self):
@@ -55,7 +58,8 @@ def lock_path(dsn_dir):
 
 
 def sync(config, backend, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
-    definitions = load_definitions(config.definitions_dir, config.team)
+    # Read before anything else: a PuppetDB without an answer stops the run here.
+    definitions = read_definitions(config)
     if dry_run:
         guard = contextlib.nullcontext()
     else:
@@ -83,10 +87,12 @@ def server_dsn(config, backend, app):
     dsn = project and (project.dsn or backend.get_dsn(project))
     if dsn:
         return dsn
+    where = ("PuppetDB %s" % config.puppetdb.url if config.puppetdb
+             else config.definitions_dir)
     raise ConfigError(
         "app %r has no project on %s yet (and no DSN file in %s): "
         "run `sentry-puppet sync` after its definition is in %s"
-        % (app, config.url, config.dsn_dir, config.definitions_dir))
+        % (app, config.url, config.dsn_dir, where))
 
 
 def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
@@ -103,7 +109,8 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
         for app, project in plan.elsewhere]
     result = SyncResult(dry_run, results, list(plan.teams_to_create) if dry_run else [], {},
                         definitions.problems, warnings,
-                        orphans(dsn_files, [a.name for a in definitions.apps]))
+                        orphans(dsn_files, [a.name for a in definitions.apps]),
+                        origin=definitions.origin, definition_count=definitions.file_count)
     if dry_run:
         return result
 

@@ -9,15 +9,15 @@ import sys
 from sentry_puppet import __version__
 from sentry_puppet.backends import BackendError, make_backend
 from sentry_puppet.config import ConfigError, load_config
-from sentry_puppet.definitions import load_definitions
 from sentry_puppet.fsutil import LockError
-from sentry_puppet.report import plural, sync_document, sync_errors, sync_text
+from sentry_puppet.report import app_line, plural, sync_document, sync_errors, sync_text
+from sentry_puppet.sources import SourceError, read_definitions
 
 DEFAULT_CONFIG = "/etc/sentry_puppet/config.yaml"
 PROG = "sentry-puppet"
 
 # Errors an operator can act on: one clear line, no traceback.
-EXPECTED_ERRORS = (ConfigError, BackendError, LockError, OSError)
+EXPECTED_ERRORS = (ConfigError, BackendError, LockError, SourceError, OSError)
 
 
 def exit_code(changed, failed, detailed_exitcodes):
@@ -218,7 +218,7 @@ def cmd_validate(args):
             warn(message)
     except ConfigError as exc:
         warn("%s (sync and dsn will fail)" % exc)
-    definitions = load_definitions(config.definitions_dir, config.team)
+    definitions = read_definitions(config)
     for message in definitions.warnings:
         warn(message)
     problems = list(definitions.problems)
@@ -233,13 +233,17 @@ def cmd_validate(args):
     if args.json:
         print(json.dumps({
             "config": config.path,
+            "definitions": {"origin": definitions.origin, "count": definitions.file_count},
             "apps": sorted(app.name for app in definitions.apps),
             "problems": problems,
             "warnings": definitions.warnings,
         }, indent=2))
     else:
-        print("%s: %s from %s; %s."
+        if args.verbose:
+            for app in sorted(definitions.apps, key=lambda a: a.slug):
+                print("  " + app_line(app))
+        print("%s: %s from %s in %s; %s."
               % (config.path, plural(len(definitions.apps), "app"),
-                 plural(definitions.file_count, "definition file"),
+                 plural(definitions.file_count, "definition"), definitions.origin,
                  plural(len(problems), "problem")))
     return 1 if problems else 0

@@ -19,13 +19,27 @@ DEFAULTS = {
     "ca_file": None,
     "timeout": 10,
     "vhost": None,
+    "puppetdb": None,
 }
+PUPPETDB_KEYS = ("url", "environment", "ca_file", "cert_file", "key_file")
+PUPPETDB_ENVIRONMENT = "production"
 REQUIRED = ("backend", "url", "team")
 KEYS = REQUIRED + tuple(DEFAULTS)
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PuppetDBSettings:
+    """Where the definitions come from when the config has `puppetdb`: PuppetDB's query API,
+    over HTTPS with a client certificate (by default the agent's own)."""
+    url: str
+    environment: str          # the tag the app servers' exports carry
+    ca_file: str
+    cert_file: str
+    key_file: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +55,7 @@ class Config:
     ca_file: Optional[str]
     timeout: float
     vhost: Optional[Any]             # raw mapping: vhost.py validates it
+    puppetdb: Optional[PuppetDBSettings] = None   # None: definitions_dir
     token: Optional[str] = dataclasses.field(default=None, repr=False)
     warnings: Tuple[str, ...] = ()
 
@@ -104,8 +119,52 @@ def load_config(path, need_token=True):
         definitions_dir=_path(path, base, values, "definitions_dir"),
         dsn_dir=_path(path, base, values, "dsn_dir"),
         ca_file=ca_file, timeout=float(timeout), vhost=values["vhost"],
+        puppetdb=_puppetdb(path, base, values["puppetdb"]),
     )
     return config.with_token() if need_token else config
+
+
+def _puppetdb(path, base, raw):
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError("%s: puppetdb must be a mapping (url: https://puppetdb.example.com:8081"
+                          ", ...), not %r" % (path, raw))
+    unknown = sorted(str(key) for key in raw if key not in PUPPETDB_KEYS)
+    if unknown:
+        raise ConfigError("%s: puppetdb: unknown key %r (known keys: %s); remove or correct it"
+                          % (path, unknown[0], ", ".join(PUPPETDB_KEYS)))
+    values = dict({"environment": PUPPETDB_ENVIRONMENT}, **raw)
+    for key in PUPPETDB_KEYS:
+        if values.get(key) is not None:
+            values[key] = _string(path, values, key)
+    url = (values.get("url") or "").rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError("%s: puppetdb.url %r is not an https URL like "
+                          "https://puppetdb.example.com:8081 (PuppetDB's TLS port; the tool "
+                          "always verifies it)" % (path, url))
+    agent = None
+    if not all(values.get(key) for key in ("ca_file", "cert_file", "key_file")):
+        from sentry_puppet.puppet_agent import SSLDIRS, tls_files
+        agent = tls_files()
+        if agent is None:
+            raise ConfigError("%s: puppetdb: no Puppet agent ssldir here (%s) to take ca_file, "
+                              "cert_file and key_file from; set them"
+                              % (path, " or ".join(SSLDIRS)))
+    files = {}
+    for index, key in enumerate(("ca_file", "cert_file", "key_file")):
+        given = values.get(key)
+        files[key] = os.path.join(base, given) if given else agent[index]
+        if not os.path.isfile(files[key]):
+            raise ConfigError("%s: puppetdb.%s %s does not exist%s; set puppetdb.%s to the "
+                              "Sentry host's Puppet %s"
+                              % (path, key, files[key], "" if given else " (the agent's default)",
+                                 key, {"ca_file": "CA (certs/ca.pem)",
+                                       "cert_file": "certificate (certs/<certname>.pem)",
+                                       "key_file": "private key (private_keys/<certname>.pem)",
+                                       }[key]))
+    return PuppetDBSettings(url=url, environment=values["environment"], **files)
 
 
 def read_token(config):

@@ -1,4 +1,7 @@
-"""Definition files -> one App per project (name rules: names.py); each bad file reported alone."""
+"""Definitions -> one App per project (name rules: names.py); each bad definition reported alone.
+
+Files (`definitions_dir`) and PuppetDB's exported resources (puppetdb.py) go through the same
+field checks (`check_definition`) and the same merge (`merge`)."""
 import collections
 import dataclasses
 import os
@@ -10,6 +13,9 @@ from sentry_puppet.names import name_problem, slugify, team_slug_problem
 from sentry_puppet.platforms import normalize_platform
 
 KEYS = ("project", "platform", "team", "source")
+# Parameters of covermymeds/sentry's exports, still in PuppetDB until every app server has run
+# our module once: accepted and ignored (the organization is the config's, the path unused).
+IGNORED_KEYS = ("organization", "path")
 # libyaml's loader when PyYAML has it: thousands of small files parse several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -27,36 +33,43 @@ class App:
 @dataclasses.dataclass
 class Definitions:
     apps: List[App]
-    problems: List[str]       # one line per refused file or app: a failure
+    problems: List[str]       # one line per refused definition or app: a failure
     warnings: List[str]       # resolved disagreements: reported, not failures
-    file_count: int
+    file_count: int           # definitions read: files, or resources from PuppetDB
+    origin: str = ""          # where they came from, for validate and sync --dry-run
 
 
 def load_definitions(directory, default_team):
     """Read every *.yaml/*.yml in `directory`; a bad file is reported and skipped, never fatal."""
     problems, warnings = [], []
+    origin = "definitions_dir %s" % directory
     try:
         names = sorted(n for n in os.listdir(directory)
                        if n.endswith((".yaml", ".yml")) and not n.startswith("."))
     except OSError as exc:
         problems.append("%s: cannot read the definitions directory (%s); check definitions_dir "
                         "in the config" % (directory, exc.strerror))
-        return Definitions([], problems, warnings, 0)
+        return Definitions([], problems, warnings, 0, origin)
 
     entries = []
     for filename in names:
         path = os.path.join(directory, filename)
-        entry, problem = _read_entry(path, default_team)
+        raw, problem = _read_file(path)
+        if not problem:
+            source = raw.get("source")
+            if source is None or source == "":
+                source = filename.rsplit(".", 1)[0]
+            entry, problem = check_definition(raw, default_team, source, path)
         if problem:
             problems.append("%s: %s" % (path, problem))
         else:
             entries.append(entry)
-    apps = _merge(entries, problems, warnings)
-    return Definitions(apps, problems, warnings, len(names))
+    apps = merge(entries, problems, warnings)
+    return Definitions(apps, problems, warnings, len(names), origin)
 
 
-def _read_entry(path, default_team):
-    """-> (entry dict, None) or (None, why the file is refused)."""
+def _read_file(path):
+    """-> (mapping, None) or (None, why the file is refused)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -78,7 +91,13 @@ def _read_entry(path, default_team):
         return None, "is empty; it needs at least `project: <app name>`"
     if not isinstance(raw, dict):
         return None, "is not a mapping (project: ..., platform: ...) but a %s" % type(raw).__name__
-    unknown = sorted(str(k) for k in raw if k not in KEYS)
+    return raw, None
+
+
+def check_definition(raw, default_team, source, label):
+    """One definition's fields (a file's mapping, a resource's parameters) -> (entry, None), or
+    (None, why it is refused). `source` is the exporting host, `label` names it in messages."""
+    unknown = sorted(str(k) for k in raw if k not in KEYS and k not in IGNORED_KEYS)
     if unknown:
         return None, "unknown key %r (known: %s)" % (unknown[0], ", ".join(KEYS))
     name = raw.get("project")
@@ -96,16 +115,16 @@ def _read_entry(path, default_team):
     platform = raw.get("platform")
     if platform is not None and not isinstance(platform, str):
         return None, "platform %r is not a string" % (platform,)
-    source = raw.get("source")
-    if source is not None and not isinstance(source, str):
+    if not isinstance(source, str):
         return None, "source %r is not a string" % (source,)
     return {
         "name": name, "team": team, "platform": normalize_platform(platform),
-        "source": source or os.path.basename(path).rsplit(".", 1)[0], "file": path,
+        "source": source, "file": label,
     }, None
 
 
-def _merge(entries, problems, warnings):
+def merge(entries, problems, warnings):
+    """Entries (from check_definition) -> one App per app name; clashing slugs refused."""
     by_name = collections.OrderedDict()
     for entry in entries:
         by_name.setdefault(entry["name"], []).append(entry)

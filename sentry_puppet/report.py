@@ -8,8 +8,13 @@ def plural(count, noun):
 
 def sync_text(result, verbose):
     """The plan lines (`+` to create, `~` to adopt or update, `=` unchanged, `!` failed,
-    `?` orphan DSN files), then one summary line."""
-    lines = ["+ team %s" % slug for slug in result.teams]
+    `?` orphan DSN files), then one summary line; with --dry-run or -v, first where the
+    definitions came from."""
+    lines = []
+    if result.dry_run or verbose:
+        lines.append("Definitions: %s read from %s: %s."
+                     % (result.definition_count, result.origin, plural(len(result.apps), "app")))
+    lines += ["+ team %s" % slug for slug in result.teams]
     rows = []
     for r in result.apps:
         head = "%s (%s) in %s" % (r.app.slug, r.app.platform, r.app.team)
@@ -60,6 +65,11 @@ def _sources(app):
     return shown
 
 
+def app_line(app):
+    """One wanted project, for `validate -v`."""
+    return "%s (%s) in %s  from %s" % (app.name, app.platform, app.team, _sources(app))
+
+
 def summary_counts(result):
     return {
         "created": result.count("create"),
@@ -89,6 +99,7 @@ def sync_document(result):
         "warnings": result.warnings,
         "summary": summary_counts(result),
         "requests": result.requests,
+        "definitions": {"origin": result.origin, "count": result.definition_count},
     }
 
 

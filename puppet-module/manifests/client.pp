@@ -38,6 +38,10 @@
 #   Where the facts cache DSNs (0700).
 # @param ttl
 #   Seconds before a cached DSN is asked for again.
+# @param negative_ttl
+#   Seconds a 404 (no project yet) is believed before `/dsn/` is asked again. Keep it below
+#   the Puppet run interval (30 min by default): a new app then gets its DSN at the first run
+#   after the Sentry host created its project.
 # @param apps
 #   Per-app choices, by app name as `deployed_apps` shows it: `lang` (the Sentry platform,
 #   instead of the detected one), `team` (the Sentry team, instead of the server's `team`),
@@ -51,6 +55,7 @@ class sentry::client (
   Stdlib::Absolutepath $config_file,
   Stdlib::Absolutepath $cache_dir,
   Integer[1] $ttl,
+  Integer[1] $negative_ttl,
   Optional[Stdlib::HTTPSUrl] $dsn_url = undef,
   Optional[Stdlib::Absolutepath] $ca_file = undef,
   Optional[Stdlib::Absolutepath] $cert_file = undef,
@@ -71,15 +76,16 @@ class sentry::client (
     ensure  => file,
     mode    => '0644',
     content => epp('sentry/facts.conf.epp', {
-        'app_roots' => $app_roots,
-        'ignore'    => $ignore,
-        'dsn_url'   => $dsn_url,
-        'ca_file'   => $ca_file,
-        'cert_file' => $cert_file,
-        'key_file'  => $key_file,
-        'cache_dir' => $cache_dir,
-        'ttl'       => $ttl,
-        'apps'      => $apps,
+        'app_roots'    => $app_roots,
+        'ignore'       => $ignore,
+        'dsn_url'      => $dsn_url,
+        'ca_file'      => $ca_file,
+        'cert_file'    => $cert_file,
+        'key_file'     => $key_file,
+        'cache_dir'    => $cache_dir,
+        'ttl'          => $ttl,
+        'negative_ttl' => $negative_ttl,
+        'apps'         => $apps,
     }),
   }
 

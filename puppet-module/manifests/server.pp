@@ -1,11 +1,18 @@
-# @summary The Sentry host: collects the apps' definitions, creates their projects, publishes DSNs.
+# @summary The Sentry host: reads the apps' definitions, creates their projects, publishes DSNs.
 #
 # Installs the tool in a virtualenv (and upgrades it when `package_source` or `version`
 # changes), writes its configuration (the token into its own 0600 file, never on a command
-# line), keeps one definition file per collected `sentry::source::project` (definitions of
-# retired hosts are purged; projects on the server are never deleted), runs `sentry-puppet sync`
-# when `sync --check` says something is pending, and renders the Apache vhost the same way when
-# `vhost` is given.
+# line), runs `sentry-puppet sync` when `sync --check` says something is pending, renders the
+# Apache vhost the same way when `vhost` is given, and (`sync_timer`) runs `sync` every 5
+# minutes between Puppet runs with a systemd timer.
+#
+# Where the definitions come from: when this puppetserver stores exported resources in PuppetDB
+# (the usual case), the tool reads the exported `sentry::source::project` resources from
+# PuppetDB's query API itself, at the URL the puppetserver uses (`sentry::puppetdb_url()`),
+# with this host's own Puppet certificate: this catalog holds nothing per definition, and a
+# deactivated app server's apps leave at once. Otherwise (or with `definitions_from => 'files'`)
+# the catalog collects them into one file each in `definitions_dir`, purged of retired hosts'.
+# Projects on the server are never deleted.
 #
 # @example With the embedded default: Bugsink under Apache's mod_wsgi (docs/vhost.md)
 #   class { 'sentry::server':
@@ -47,7 +54,7 @@
 # @param team
 #   Team for projects whose definitions name none.
 # @param environment
-#   Which exports to collect: the `environment` of `sentry::client`.
+#   Which exports to read (or collect): the `environment` of `sentry::client`, their tag.
 # @param package_source
 #   What pip installs the tool from: a name on your index (`sentry-puppet==0.1.0`), a wheel,
 #   an sdist, a source directory or a URL. Installed when the virtualenv has no tool, and again
@@ -68,7 +75,21 @@
 # @param config_dir
 #   Holds `config.yaml` and `token`.
 # @param definitions_dir
-#   One YAML file per collected definition (purged of all others).
+#   With `definitions_from => 'files'`: one YAML file per collected definition (purged of all
+#   others).
+# @param definitions_from
+#   `puppetdb`: the tool reads the exports from PuppetDB (when the puppetserver uses PuppetDB;
+#   else `files` is used). `files`: the catalog collects them into `definitions_dir`, for a
+#   Sentry host that cannot reach PuppetDB's port (8081).
+# @param puppetdb
+#   Overrides of the tool's `puppetdb` settings (docs/tool.md): `url` (default: the
+#   puppetserver's own, `sentry::puppetdb_url()`), `ca_file`, `cert_file`, `key_file` (default:
+#   the agent's own, which the tool finds in `/etc/puppetlabs/puppet/ssl` or
+#   `/var/lib/puppet/ssl`). Needed only for another URL or another ssldir.
+# @param sync_timer
+#   Run `sentry-puppet sync` every 5 minutes with a systemd timer
+#   (`sentry-puppet-sync.timer`), so a new app's project exists before its app server's next
+#   Puppet run. `false` on hosts without systemd (the Puppet run still syncs).
 # @param dsn_dir
 #   Where `sync` writes the DSN files that Apache serves as `/dsn/<app>`.
 # @param ca_file
@@ -100,6 +121,9 @@ class sentry::server (
   Optional[Stdlib::Absolutepath] $ca_file = undef,
   Optional[String[1]] $apache_service = undef,
   Optional[Stdlib::Absolutepath] $ports_file = undef,
+  Enum['puppetdb', 'files'] $definitions_from = 'puppetdb',
+  Hash[Enum['url', 'ca_file', 'cert_file', 'key_file'], String[1]] $puppetdb = {},
+  Boolean $sync_timer = true,
 ) {
   if $token and $token_file {
     fail("sentry::server: both `token` and `token_file` (${token_file}) are given; give one: \
@@ -113,14 +137,22 @@ class sentry::server (
   # config.d/bugsink.yaml (the two classes never look at each other at compile time).
   $token_path = $token ? { undef => $token_file, default => "${config_dir}/token" }
   $run = "${tool} --config ${config_file}"
+  # The tool's `puppetdb` settings, or undef: collect into definitions_dir.
+  $puppetdb_url = pick_default($puppetdb['url'], sentry::puppetdb_url())
+  $puppetdb_settings = ($definitions_from == 'puppetdb' and $puppetdb_url =~ String[1]) ? {
+    true    => { 'environment' => $environment } + $puppetdb + { 'url' => $puppetdb_url },
+    default => undef,
+  }
 
   contain sentry::server::install
   contain sentry::server::config
   contain sentry::server::vhost
   contain sentry::server::sync
+  contain sentry::server::timer
 
   Class['sentry::server::install']
   -> Class['sentry::server::config']
   -> Class['sentry::server::vhost']
   -> Class['sentry::server::sync']
+  -> Class['sentry::server::timer']
 }

@@ -94,7 +94,8 @@ class HttpClient:
                 response = self._send(method, url, params, json)
             except requests.exceptions.SSLError as exc:
                 raise BackendError(
-                    "%s: TLS verification failed (%s); %s" % (url, _reason(exc), self._tls_advice())
+                    "%s: TLS verification failed (%s); %s"
+                    % (url, error_reason(exc), self._tls_advice())
                 ) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if get and failures < GET_RETRIES:
@@ -103,7 +104,7 @@ class HttpClient:
                     continue
                 raise BackendError(
                     "%s: %s; check that `url` in the config is right and the server is up"
-                    % (url, _connection_reason(exc, self.timeout))) from None
+                    % (url, connection_reason(exc, self.timeout))) from None
             status = response.status_code
             if status == 429 and rate_limited < RATE_LIMIT_RETRIES:
                 rate_limited += 1
@@ -299,11 +300,13 @@ def _plain(url):
 # urllib3 nests the cause in reprs of reprs; these find the part a person can act on.
 _REASONS = (re.compile(r"certificate verify failed: ([^(\"']+)"),
             re.compile(r"(hostname [^\"']+ doesn't match[^\"']+)"),
+            re.compile(r"\] ((?:tlsv1|sslv3|tlsv13) alert [^(\"']+)"),
+            re.compile(r"(EOF occurred in violation of protocol)"),
             re.compile(r"\[Errno [^\]]*\] ([^\"']+)"),
             re.compile(r"(Name or service not known|Temporary failure in name resolution)"))
 
 
-def _reason(exc):
+def error_reason(exc):
     text = str(exc)
     for pattern in _REASONS:
         match = pattern.search(text)
@@ -312,12 +315,12 @@ def _reason(exc):
     return exc.__class__.__name__
 
 
-def _connection_reason(exc, timeout):
+def connection_reason(exc, timeout):
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "no connection within %g s" % timeout
     if isinstance(exc, requests.exceptions.Timeout):
         return "no answer within %g s (timeout in the config)" % timeout
-    return "cannot connect (%s)" % _reason(exc)
+    return "cannot connect (%s)" % error_reason(exc)
 
 
 class HttpBackend:

@@ -1,10 +1,13 @@
 """The whole chain on a real puppetserver + PuppetDB: app servers export their apps, the Sentry
-host collects them, `sentry-puppet sync` makes the projects on a real Bugsink, Apache serves the
-DSNs to agents' certificates only, and the apps get SENTRY_DSN, by Puppet alone.
+host's `sentry-puppet sync` reads them from PuppetDB and makes the projects on a real Bugsink,
+Apache serves the DSNs to agents' certificates only, and the apps get SENTRY_DSN, by Puppet
+alone; a new app gets its DSN at its app server's next run with only the Sentry host's timer
+in between, and a deactivated app server's apps leave the definitions.
 
 Run alone: .venv/bin/python -m pytest -m e2e -s   (-s prints each stage's wall time)
 """
 import glob
+import json
 import os
 import pathlib
 import shutil
@@ -14,6 +17,7 @@ import time
 
 import yaml
 
+from tests.e2e import exports
 from tests.e2e.stack import Agent, write
 from tests.support import bugsink
 from tests.support.apache import Apache, give_to_run_user
@@ -37,6 +41,8 @@ class base {{
     ca_file     => "${{node_dir}}/ssl/certs/ca.pem",
     cert_file   => "${{node_dir}}/ssl/certs/${{trusted['certname']}}.pem",
     key_file    => "${{node_dir}}/ssl/private_keys/${{trusted['certname']}}.pem",
+    # The test's runs are seconds apart, not Puppet's 30 minutes: a 404 is believed 1 s.
+    negative_ttl => 1,
   }}
 }}
 
@@ -63,6 +69,15 @@ node 'sentry.example.com' {{
     config_dir      => "${{root}}/sentry-host/etc",
     definitions_dir => "${{root}}/sentry-host/etc/projects.d",
     dsn_dir         => "${{root}}/dsn",
+    # No systemd here: the test runs what the timer would (the unit's ExecStart is
+    # tests/integration/test_sync_timer_units.py's). The tool reads PuppetDB at the URL
+    # puppetserver uses, with this agent's certificate (in a test ssldir, hence the files).
+    sync_timer      => false,
+    puppetdb        => {{
+      'ca_file'   => "${{node_dir}}/ssl/certs/ca.pem",
+      'cert_file' => "${{node_dir}}/ssl/certs/${{trusted['certname']}}.pem",
+      'key_file'  => "${{node_dir}}/ssl/private_keys/${{trusted['certname']}}.pem",
+    }},
     vhost           => {{
       'path'                => "${{root}}/site/sentry.conf",
       'server_name'         => 'localhost',
@@ -104,6 +119,20 @@ def agent_run(agent, stages, label, expected):
 
 def projects(server):
     return sorted(p["name"] for p in server.api("projects/"))
+
+
+# The Sentry host's tool, as its timer runs it (sentry-puppet-sync.service's ExecStart).
+TOOL_SYNC = ("{root}/sentry-host/venv/bin/sentry-puppet --config {root}/sentry-host/etc/config.yaml"
+             " sync")
+
+
+def definitions(root):
+    """{app: exporting hosts}, as the Sentry host's tool reads them from PuppetDB now."""
+    result = subprocess.run(
+        TOOL_SYNC.format(root=root).split() + ["--dry-run", "--json"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    assert result.returncode in (0, 2), result.stderr
+    return {p["app"]: p["sources"] for p in json.loads(result.stdout)["projects"]}
 
 
 def test_apps_get_projects_and_dsns_by_puppet_alone(stack, capsys):
@@ -170,17 +199,16 @@ def _round_trip(stack, server, stages, root):
     assert sorted((r["title"], r["parameters"]["platform"]) for r in exported) == [
         ("Foo-Bar-app01.example.com", "ruby"), ("billing-app01.example.com", "python")]
 
-    # 2. The Sentry host collects them, installs the tool, syncs, renders the vhost.
+    # 2. The Sentry host installs the tool, which reads the exports from PuppetDB itself
+    #    (its catalog collects none), syncs, and renders the vhost.
     out = agent_run(sentry_host, stages, "sentry host run 1 (install, sync, vhost)", (2,))
     assert server.token not in out
     # Its base profile's sentry::client converged alongside sentry::server.
     assert os.path.exists(os.path.join(root, "agents", "sentry.example.com", "facts.conf"))
-    definitions = sorted(os.path.basename(p) for p in
-                         glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml")))
-    assert definitions == ["Foo-Bar-app01.example.com.yaml", "billing-app01.example.com.yaml"]
-    with open(os.path.join(root, "sentry-host/etc/projects.d", definitions[0])) as handle:
-        assert yaml.safe_load(handle) == {"project": "Foo-Bar", "platform": "ruby",
-                                          "source": "app01.example.com"}
+    assert not glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml"))
+    with open(os.path.join(root, "sentry-host/etc/config.yaml")) as handle:
+        assert yaml.safe_load(handle)["puppetdb"]["url"] == (
+            "https://localhost:%d" % stack.pdb_ssl_port)   # puppetserver's own puppetdb.conf
     assert projects(server) == ["Foo-Bar", "billing"]
     dsns = {}
     for app in ("Foo-Bar", "billing"):
@@ -225,9 +253,37 @@ def _round_trip(stack, server, stages, root):
         with open(os.path.join(apps2, "Foo-Bar", "sentry.env")) as handle:
             assert handle.read() == "SENTRY_DSN=%s\n" % dsns["Foo-Bar"]
         stack.wait_for_exports("app02.example.com", 1)
-        agent_run(sentry_host, stages, "sentry host run 3 (collects app02's)", (2,))
-        assert len(glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml"))) == 3
+        assert definitions(root) == {"Foo-Bar": ["app01.example.com", "app02.example.com"],
+                                     "billing": ["app01.example.com"]}
+        agent_run(sentry_host, stages, "sentry host run 3 (app02's export: nothing to do)",
+                  (0,))
         assert projects(server) == ["Foo-Bar", "billing"]
         agent_run(app02, stages, "app02 run 3 (no change)", (0,))
+
+        # 7. An app deployed before app02's run N has its DSN after run N+1, with no Sentry
+        #    host Puppet run between: only what its timer runs (`sentry-puppet sync`).
+        make_app(apps2, "newapp", "go.mod")
+        agent_run(app02, stages, "app02 run N (finds newapp, exports it, DSN 404)", (0, 2))
+        stack.wait_for_exports("app02.example.com", 2)
+        mark = time.monotonic()
+        timer = subprocess.run(TOOL_SYNC.format(root=root).split(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+        stages("what the Sentry host's timer runs (sync)", time.monotonic() - mark)
+        assert timer.returncode == 0, timer.stdout
+        assert projects(server) == ["Foo-Bar", "billing", "newapp"]
+        time.sleep(1.5)   # negative_ttl (1 s here; 900 s against a 30 min run interval)
+        agent_run(app02, stages, "app02 run N+1 (newapp's DSN)", (2,))
+        with open(os.path.join(root, "dsn", "newapp")) as handle:
+            newapp_dsn = handle.read().strip()
+        with open(os.path.join(apps2, "newapp", "sentry.env")) as handle:
+            assert handle.read() == "SENTRY_DSN=%s\n" % newapp_dsn
+
+        # 8. A retired app server: its apps leave the definitions at once; projects stay.
+        exports.deactivate(stack, "app02.example.com")
+        exports.wait_for(lambda: not stack.exported("app02.example.com"),
+                         "app02's exports gone from the active nodes' resources")
+        assert definitions(root) == {"Foo-Bar": ["app01.example.com"],
+                                     "billing": ["app01.example.com"]}
+        assert projects(server) == ["Foo-Bar", "billing", "newapp"]
     finally:
         apache.stop()

@@ -78,11 +78,12 @@ def test_reference_md_matches_puppet_strings(tmp_path):
     copy = tmp_path / "sentry"
     shutil.copytree(str(MODULE), str(copy), ignore=shutil.ignore_patterns("spec", ".yardoc"))
     run([tool("puppet"), "strings", "generate", "--format", "markdown", "--out", "REFERENCE.md",
-         "manifests/**/*.pp", "functions/**/*.pp"], cwd=copy)
+         "manifests/**/*.pp", "functions/**/*.pp", "lib/**/*.rb"], cwd=copy)
     fresh = (copy / "REFERENCE.md").read_text()
     assert (MODULE / "REFERENCE.md").read_text() == fresh, (
         "REFERENCE.md is stale: regenerate it with `cd puppet-module && puppet strings generate "
-        "--format markdown --out REFERENCE.md 'manifests/**/*.pp' 'functions/**/*.pp'`")
+        "--format markdown --out REFERENCE.md 'manifests/**/*.pp' 'functions/**/*.pp' "
+        "'lib/**/*.rb'`")
 
 
 @pytest.mark.parametrize("manifest", ["client", "server"])

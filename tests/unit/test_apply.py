@@ -1,3 +1,4 @@
+import dataclasses
 import os
 
 import pytest
@@ -156,3 +157,13 @@ def test_server_dsn_of_an_app_without_project_says_to_sync(setup):
         apply.server_dsn(config, FakeBackend(teams=["apps"]), "nope")
     assert "app 'nope' has no project on http://bugsink.test" in str(info.value)
     assert "run `sentry-puppet sync`" in str(info.value)
+
+
+def test_server_dsn_hint_names_puppetdb_when_definitions_come_from_there(setup):
+    from sentry_puppet.config import PuppetDBSettings
+    config, define, run = setup
+    config = dataclasses.replace(config, puppetdb=PuppetDBSettings(
+        "https://puppetdb.test:8081", "production", "/ca.pem", "/cert.pem", "/key.pem"))
+    with pytest.raises(ConfigError) as info:
+        apply.server_dsn(config, FakeBackend(teams=["apps"]), "nope")
+    assert "after its definition is in PuppetDB https://puppetdb.test:8081" in str(info.value)

@@ -113,7 +113,7 @@ def test_missing_token_only_matters_to_server_commands(env, capsys):
     (tmp_path / "token").unlink()
     define(tmp_path, "a.yaml", "project: a\n")
     code, out, err = run(capsys, "validate")
-    assert code == 0 and "1 app from 1 definition file; 0 problems" in out
+    assert code == 0 and "1 app from 1 definition in definitions_dir " in out
     assert "token_file" in err and "sync and dsn will fail" in err
     code, out, err = run(capsys, "sync")
     assert code == 1 and "token_file" in err and "does not exist" in err
@@ -206,6 +206,7 @@ def test_sync_report_lines_exactly(env, capsys):
     code, out, err = run(capsys, "sync", "--dry-run", "-v")
     assert code == 0 and err == ""
     assert out == (
+        "Definitions: 8 read from definitions_dir %s: 4 apps.\n" % (tmp_path / "defs") +
         "+ team payments\n"
         "+ project broken (other) in apps                         from broken\n"
         "+ project shop (ruby) in payments                        from app00.example.com, "

@@ -30,6 +30,7 @@ class sentry::server::config {
         'dsn_dir'         => $sentry::server::dsn_dir,
         'ca_file'         => $sentry::server::ca_file,
         'vhost'           => empty($vhost) ? { true => undef, default => $vhost },
+        'puppetdb'        => $sentry::server::puppetdb_settings,
     })),
   }
 }

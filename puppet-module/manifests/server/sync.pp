@@ -1,4 +1,4 @@
-# @summary Collects the definitions into `definitions_dir` and runs `sentry-puppet sync` when pending.
+# @summary Runs `sentry-puppet sync` when pending; without PuppetDB, collects the definitions first.
 #
 # @api private
 class sentry::server::sync {
@@ -7,15 +7,20 @@ class sentry::server::sync {
   $tool = $sentry::server::tool
   $run = $sentry::server::run
 
-  file { $sentry::server::definitions_dir:
-    ensure  => directory,
-    mode    => '0755',
-    recurse => true,
-    purge   => true,
-    force   => true,
+  if $sentry::server::puppetdb_settings {
+    # The tool reads the exports from PuppetDB itself: nothing per definition in this catalog.
+    $definitions = []
+  } else {
+    file { $sentry::server::definitions_dir:
+      ensure  => directory,
+      mode    => '0755',
+      recurse => true,
+      purge   => true,
+      force   => true,
+    }
+    Sentry::Source::Project <<| tag == $sentry::server::environment |>>
+    $definitions = [File[$sentry::server::definitions_dir]]
   }
-
-  Sentry::Source::Project <<| tag == $sentry::server::environment |>>
 
   # Under --noop on a new host the tool is not installed yet, and an `unless` command that
   # does not exist (exit 127) fails the run instead of showing the change: hence `test -x`.
@@ -25,6 +30,6 @@ class sentry::server::sync {
     unless   => "test -x ${tool} && ${run} sync --check",
     returns  => [0, 2],
     timeout  => 1800,
-    require  => File[$sentry::server::definitions_dir],
+    require  => $definitions,
   }
 }

@@ -21,6 +21,7 @@ describe 'sentry::client' do
       is_expected.to contain_file('/etc/sentry_puppet/facts.conf')
         .with_mode('0644')
         .with_content(%r{^roots = /srv/apps /var/www$})
+        .with_content(%r{^negative_ttl = 900$})
         .without_content(%r{^url = })
     end
     it 'exports every app the facts report' do
@@ -43,6 +44,7 @@ describe 'sentry::client' do
         cert_file: '/etc/ssl/me.pem',
         key_file: '/etc/ssl/me.key',
         config_file: '/tmp/facts.conf',
+        negative_ttl: 300,
       }
     end
 
@@ -53,6 +55,7 @@ describe 'sentry::client' do
         .with_content(%r{^ca_file = /etc/ssl/ca\.pem$})
         .with_content(%r{^cert_file = /etc/ssl/me\.pem$})
         .with_content(%r{^key_file = /etc/ssl/me\.key$})
+        .with_content(%r{^negative_ttl = 300$})
     end
     it { is_expected.not_to contain_file('/etc/sentry_puppet') }
     it 'tags the exports with the environment' do

@@ -15,6 +15,9 @@ from tests.integration.cli_env import CliEnv
 from tests.support.fake_sentry import FakeSentry
 
 ENVIRONMENT = "pdbsource"   # a Puppet environment of its own: the round trip's site.pp stays
+# The round trip's app servers export with tag `production` into the same PuppetDB: this test's
+# exports carry a tag of their own, and its hosts names of their own.
+TAG = "pdbsource"
 
 
 def plan(env):
@@ -31,41 +34,42 @@ def test_the_tool_reads_active_nodes_exports_and_a_deactivated_hosts_apps_leave(
     code, output, _ = sentry_host.run()   # its certificate: what the tool reads PuppetDB with
     assert code in (0, 2), output[-4000:]
 
-    exports.replace_catalog(stack, "app01.example.com", [
-        exports.export("Foo-Bar", "app01.example.com", platform="ruby"),
-        exports.export("shop", "app01.example.com", platform="node")])
-    exports.replace_catalog(stack, "app02.example.com", [
-        exports.export("Foo-Bar", "app02.example.com", platform="ruby"),
+    app01, app02, app03 = ("pdb-app01.example.com", "pdb-app02.example.com",
+                           "pdb-app03.example.com")
+    exports.replace_catalog(stack, app01, [
+        exports.export("Foo-Bar", app01, environment=TAG, platform="ruby"),
+        exports.export("shop", app01, environment=TAG, platform="node")])
+    exports.replace_catalog(stack, app02, [
+        exports.export("Foo-Bar", app02, environment=TAG, platform="ruby"),
         # covermymeds/sentry's export, still in PuppetDB: organization and path ride along.
-        exports.export("legacy", "app02.example.com", platform="java", organization="acme",
+        exports.export("legacy", app02, environment=TAG, platform="java", organization="acme",
                        path="/srv/legacy")])
-    exports.replace_catalog(stack, "app03.example.com", [
-        exports.export("staging-only", "app03.example.com", environment="staging"),
-        exports.export("not-exported", "app03.example.com", exported=False)])
-    exports.wait_for(lambda: exports.exported_count(stack) >= 4, "4 exports tagged production")
-    exports.wait_for(lambda: exports.exported_count(stack, "staging") >= 1, "the staging export")
+    exports.replace_catalog(stack, app03, [
+        exports.export("staging-only", app03, environment="staging"),
+        exports.export("not-exported", app03, environment=TAG, exported=False)])
+    for certname, count in ((app01, 2), (app02, 2), (app03, 1)):
+        stack.wait_for_exports(certname, count)
 
     sentry = FakeSentry(projects=0, teams=("apps",)).start()
     try:
         env = CliEnv(tmp_path, sentry.url, sentry.token, backend="sentry",
                      organization=sentry.org, puppetdb={
                          "url": "https://localhost:%d" % stack.pdb_ssl_port,
-                         "environment": "production", "ca_file": sentry_host.ca_file,
+                         "environment": TAG, "ca_file": sentry_host.ca_file,
                          "cert_file": sentry_host.cert_file, "key_file": sentry_host.key_file})
 
         document, apps = plan(env)
-        assert apps == {"Foo-Bar": ["app01.example.com", "app02.example.com"],
-                        "legacy": ["app02.example.com"], "shop": ["app01.example.com"]}
+        assert apps == {"Foo-Bar": [app01, app02], "legacy": [app02], "shop": [app01]}
         assert document["definitions"]["count"] == 4 and document["problems"] == []
         assert "PuppetDB https://localhost:%d" % stack.pdb_ssl_port in (
             document["definitions"]["origin"])
 
-        out = exports.deactivate(stack, "app02.example.com")
-        assert "app02.example.com" in out
-        exports.wait_for(lambda: exports.exported_count(stack) == 2,
+        out = exports.deactivate(stack, app02)
+        assert app02 in out
+        exports.wait_for(lambda: not stack.exported(app02),
                          "app02's exports gone from the active nodes' resources")
         document, apps = plan(env)
-        assert apps == {"Foo-Bar": ["app01.example.com"], "shop": ["app01.example.com"]}
+        assert apps == {"Foo-Bar": [app01], "shop": [app01]}
         assert document["definitions"]["count"] == 2
         assert sentry.project_slugs() == []   # --dry-run throughout
     finally:

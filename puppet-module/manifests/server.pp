@@ -84,8 +84,8 @@
 # @param puppetdb
 #   Overrides of the tool's `puppetdb` settings (docs/tool.md): `url` (default: the
 #   puppetserver's own, `sentry::puppetdb_url()`), `ca_file`, `cert_file`, `key_file` (default:
-#   the agent's own, which the tool finds in `/etc/puppetlabs/puppet/ssl` or
-#   `/var/lib/puppet/ssl`). Needed only for another URL or another ssldir.
+#   the agent's own, from its settings through the `sentry_agent_ssl` fact, whatever its
+#   ssldir). Needed only for another URL or another certificate.
 # @param sync_timer
 #   Run `sentry-puppet sync` every 5 minutes with a systemd timer
 #   (`sentry-puppet-sync.timer`), so a new app's project exists before its app server's next
@@ -139,8 +139,17 @@ class sentry::server (
   $run = "${tool} --config ${config_file}"
   # The tool's `puppetdb` settings, or undef: collect into definitions_dir.
   $puppetdb_url = pick_default($puppetdb['url'], sentry::puppetdb_url())
+  # The agent's own certificate opens PuppetDB; lib/facter/sentry_agent_ssl.rb knows its ssldir.
+  $agent_ssl = $facts['sentry_agent_ssl'] ? {
+    Hash    => {
+      'ca_file'   => $facts['sentry_agent_ssl']['ca'],
+      'cert_file' => $facts['sentry_agent_ssl']['cert'],
+      'key_file'  => $facts['sentry_agent_ssl']['key'],
+    },
+    default => {},
+  }
   $puppetdb_settings = ($definitions_from == 'puppetdb' and $puppetdb_url =~ String[1]) ? {
-    true    => { 'environment' => $environment } + $puppetdb + { 'url' => $puppetdb_url },
+    true    => { 'environment' => $environment } + $agent_ssl + $puppetdb + { 'url' => $puppetdb_url },
     default => undef,
   }
 

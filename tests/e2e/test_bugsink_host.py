@@ -212,6 +212,7 @@ def read_der(path):
 def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, capsys):
     stages = Stages()
     root = os.path.join(stack.root, "bugsink-e2e", database)
+    tag = "bugsink-" + database   # the exports this case's Sentry host reads
     environment = os.path.join(stack.code, "environments", ENVIRONMENT)
     modules = os.path.join(environment, "modules")
     if not os.path.isdir(modules):
@@ -245,6 +246,9 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
             "sentry::bugsink::venv": venv,
             "sentry::bugsink::conf_dir": conf_dir,
             "sentry::bugsink::data_dir": os.path.join(root, "bugsink", "data"),
+            # A tag of its own: the stack (and PuppetDB) is shared by every e2e test.
+            "sentry::server::environment": tag,
+            "sentry::server::sync_timer": False,          # no systemd as PID 1 here
             "sentry::server::backend": "bugsink",
             "sentry::server::url": base_url,
             "sentry::server::package_source": str(REPO),
@@ -281,6 +285,7 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
                 write(os.path.join(app_root, app, name), "")
         agent_dir = os.path.join(stack.root, "agents", certname)
         write(os.path.join(environment, "data", "nodes", certname + ".yaml"), yaml.safe_dump({
+            "sentry::client::environment": tag,
             "sentry::client::dsn_url": base_url + "/dsn/",
             "sentry::client::app_roots": [app_root],
             "sentry::client::config_file": os.path.join(agent_dir, "facts.conf"),

@@ -71,13 +71,8 @@ node 'sentry.example.com' {{
     dsn_dir         => "${{root}}/dsn",
     # No systemd here: the test runs what the timer would (the unit's ExecStart is
     # tests/integration/test_sync_timer_units.py's). The tool reads PuppetDB at the URL
-    # puppetserver uses, with this agent's certificate (in a test ssldir, hence the files).
+    # puppetserver uses, with this agent's own certificate (a test ssldir: the module finds it).
     sync_timer      => false,
-    puppetdb        => {{
-      'ca_file'   => "${{node_dir}}/ssl/certs/ca.pem",
-      'cert_file' => "${{node_dir}}/ssl/certs/${{trusted['certname']}}.pem",
-      'key_file'  => "${{node_dir}}/ssl/private_keys/${{trusted['certname']}}.pem",
-    }},
     vhost           => {{
       'path'                => "${{root}}/site/sentry.conf",
       'server_name'         => 'localhost',
@@ -207,8 +202,11 @@ def _round_trip(stack, server, stages, root):
     assert os.path.exists(os.path.join(root, "agents", "sentry.example.com", "facts.conf"))
     assert not glob.glob(os.path.join(root, "sentry-host/etc/projects.d/*.yaml"))
     with open(os.path.join(root, "sentry-host/etc/config.yaml")) as handle:
-        assert yaml.safe_load(handle)["puppetdb"]["url"] == (
-            "https://localhost:%d" % stack.pdb_ssl_port)   # puppetserver's own puppetdb.conf
+        puppetdb = yaml.safe_load(handle)["puppetdb"]
+    # puppetserver's own puppetdb.conf, and the agent's own certificate from its settings
+    assert puppetdb["url"] == "https://localhost:%d" % stack.pdb_ssl_port
+    assert puppetdb["cert_file"] == os.path.join(
+        root, "agents", "sentry.example.com", "ssl", "certs", "sentry.example.com.pem")
     assert projects(server) == ["Foo-Bar", "billing"]
     dsns = {}
     for app in ("Foo-Bar", "billing"):

@@ -62,6 +62,23 @@ describe 'sentry::server' do
     end
   end
 
+  context "with the agent's TLS files in the sentry_agent_ssl fact" do
+    let(:facts) do
+      { sentry_agent_ssl: { 'ca' => '/var/lib/puppet/ssl/certs/ca.pem', 'cert' => '/var/lib/puppet/ssl/certs/me.pem',
+                            'key' => '/var/lib/puppet/ssl/private_keys/me.pem' } }
+    end
+    let(:params) { super().merge(puppetdb: { 'url' => 'https://pdb.example.com:8081', 'key_file' => '/srv/me.key' }) }
+
+    it "opens PuppetDB with the agent's own files, given ones winning" do
+      content = catalogue.resource('File', '/etc/sentry_puppet/config.yaml')[:content]
+      expect(YAML.safe_load(content)['puppetdb']).to eq(
+        'url' => 'https://pdb.example.com:8081', 'environment' => 'production',
+        'ca_file' => '/var/lib/puppet/ssl/certs/ca.pem', 'cert_file' => '/var/lib/puppet/ssl/certs/me.pem',
+        'key_file' => '/srv/me.key',
+      )
+    end
+  end
+
   context 'with puppetdb overrides (another ssldir)' do
     let(:params) do
       super().merge(environment: 'staging',

@@ -16,7 +16,6 @@ Run alone: .venv/bin/python -m pytest tests/e2e/test_bugsink_host.py -s
 """
 import contextlib
 import glob
-import json
 import os
 import pathlib
 import shutil
@@ -33,6 +32,7 @@ import pytest
 import yaml
 
 from tests.e2e.stack import PG_BIN, Agent, peak_rss_mib, run, write
+from tests.support.bugsink import api_get
 from tests.support.ports import free_port
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -157,17 +157,7 @@ class BugsinkApi:
     def get(self, path):
         with open(self.token_file) as handle:
             token = handle.read().strip()
-        url = "%s/api/canonical/0/%s" % (self.base_url, path)
-        results = None
-        while url:
-            request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
-            with urllib.request.urlopen(request, context=self.context, timeout=30) as response:
-                body = json.load(response)
-            if not (isinstance(body, dict) and "results" in body):
-                return body
-            results = (results or []) + body["results"]
-            url = body.get("next")
-        return results
+        return api_get(self.base_url, token, path, context=self.context, timeout=30)
 
     def projects(self):
         return {p["name"]: p["id"] for p in self.get("projects/")}

@@ -156,18 +156,24 @@ class Bugsink:
 
     def api(self, path):
         """GET /api/canonical/0/<path> with the admin token -> parsed JSON (all pages)."""
-        import json
-        url = "%s/api/canonical/0/%s" % (self.url, path.lstrip("/"))
-        results = None
-        while url:
-            request = urllib.request.Request(url, headers={"Authorization": "Bearer " + self.token})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                body = json.load(response)
-            if not (isinstance(body, dict) and "results" in body):
-                return body
-            results = (results or []) + body["results"]
-            url = body.get("next")
-        return results
+        return api_get(self.url, self.token, path)
+
+
+def api_get(base_url, token, path, context=None, timeout=10):
+    """GET <base_url>/api/canonical/0/<path> with a Bearer token -> parsed JSON, every page's
+    `results` together for a listing."""
+    import json
+    url = "%s/api/canonical/0/%s" % (base_url, path.lstrip("/"))
+    results = None
+    while url:
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(request, context=context, timeout=timeout) as response:
+            body = json.load(response)
+        if not (isinstance(body, dict) and "results" in body):
+            return body
+        results = (results or []) + body["results"]
+        url = body.get("next")
+    return results
 
 
 def main(argv):

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from tests.support import bugsink
-from tests.support.apache import give_to_run_user, shared_tmpdir
+from tests.support.apache import give_to_run_user, readable_venv, shared_tmpdir
 from tests.support.ports import free_port
 
 MODULE = pathlib.Path(__file__).resolve().parent.parent.parent / "puppet-module"
@@ -26,9 +26,9 @@ VENV = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
 USER = "www-data"
 
 
-def render_unit(directory):
+def render_unit(directory, venv):
     values = '{venv => "%s", conf_dir => "%s", data_dir => "%s", user => "%s"}' % (
-        VENV, directory, directory, USER)
+        venv, directory, directory, USER)
     return subprocess.run(["puppet", "epp", "render", "--values", values, str(TEMPLATE)],
                           check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
 
@@ -69,12 +69,15 @@ def queued_bugsink():
     bugsink.migrate(directory)
     token = bugsink.make_admin(directory)
     give_to_run_user(directory)
+    # The unit's user must reach the venv wherever the clone lives (/root is 0700).
+    venv = readable_venv(VENV, os.path.join(directory, "venv"))
     server = bugsink.Bugsink(directory, url, port, token)
+    server.venv = venv
     entry = pwd.getpwnam(USER)
     log = open(os.path.join(directory, "server.log"), "ab")
     server.process = subprocess.Popen(
         ["setpriv", "--reuid=%d" % entry.pw_uid, "--regid=%d" % entry.pw_gid, "--init-groups",
-         "--", os.path.join(VENV, "bin", "bugsink-manage"), "runserver",
+         "--", os.path.join(venv, "bin", "bugsink-manage"), "runserver",
          "127.0.0.1:%d" % port, "--noreload"],
         cwd=directory, env=bugsink._env(directory), stdout=log, stderr=log,
         stdin=subprocess.DEVNULL)
@@ -93,7 +96,7 @@ def queued_bugsink():
 
 def test_snappea_unit_verifies_and_its_command_digests_a_queued_event(queued_bugsink, tmp_path):
     server = queued_bugsink
-    text = render_unit(server.directory)
+    text = render_unit(server.directory, server.venv)
     unit = tmp_path / "bugsink-snappea.service"
     unit.write_text(text)
     verify = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],

@@ -55,7 +55,8 @@ class Host:
         code = ("class { 'sentry::server': backend => 'sentry', organization => 'acme', "
                 "url => '%s', token => Sensitive('%s'), package_source => '%s', %s"
                 "venv => '%s', config_dir => '%s/etc', definitions_dir => '%s/etc/projects.d', "
-                "dsn_dir => '%s/dsn' }" % (
+                # No systemd here, and no unit files into this machine's /etc/systemd.
+                "dsn_dir => '%s/dsn', sync_timer => false }" % (
                     self.server.url, self.server.token, package_source,
                     "version => '%s', " % version if version else "",
                     self.venv, self.tmp_path, self.tmp_path, self.tmp_path))

@@ -65,6 +65,29 @@ def readable_copy(source, target):
     return target
 
 
+def readable_venv(venv, target):
+    """readable_copy() of a virtualenv whose console scripts (bin/bugsink-manage, ...) run as
+    Apache's user too: their `#!` line names the source venv's python, out of that user's reach
+    in a clone under /root, so each such script is rewritten (a new file: the hard-linked
+    source is never touched) to name the copy's python."""
+    readable_copy(venv, target)
+    shebang = ("#!%s/bin/" % venv).encode()
+    bin_dir = os.path.join(target, "bin")
+    for name in os.listdir(bin_dir):
+        path = os.path.join(bin_dir, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if data.startswith(shebang):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            os.unlink(path)
+            with open(path, "wb") as handle:
+                handle.write(b"#!%s/bin/" % target.encode() + data[len(shebang):])
+            os.chmod(path, mode)
+    return target
+
+
 def give_to_run_user(path):
     """Make PATH (recursively) owned by Apache's run user, for files the app writes (a
     database). Nothing to do when not root: then Apache runs as the current user."""

@@ -214,6 +214,10 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
 
     host = "sentry-%s.example.com" % database
     https_port, http_port = free_port(), free_port()
+    # Debian's ports.conf listens on 0.0.0.0:80 and :443; a test's server listens on 127.0.0.1
+    # only, on free ports. The module's file_line keeps an existing `Listen` for a port.
+    write(os.path.join(APACHE_CONF, "ports.conf"),
+          "Listen 127.0.0.1:%d\nListen 127.0.0.1:%d\n" % (https_port, http_port))
     base_url = "https://%s:%d" % (host, https_port)
     venv = os.path.join(root, "bugsink", "venv")
     conf_dir = os.path.join(root, "bugsink", "etc")

@@ -7,11 +7,13 @@ import os
 import sys
 
 from sentry_puppet import __version__
-from sentry_puppet.backends import BackendError, make_backend
+from sentry_puppet.backends import make_backend
+from sentry_puppet.backends.base import BackendError
 from sentry_puppet.config import ConfigError, load_config
 from sentry_puppet.fsutil import LockError
 from sentry_puppet.report import app_line, plural, sync_document, sync_errors, sync_text
-from sentry_puppet.sources import SourceError, read_definitions
+from sentry_puppet.definitions import SourceError
+from sentry_puppet.sources import read_definitions
 
 DEFAULT_CONFIG = "/etc/sentry_puppet/config.yaml"
 PROG = "sentry-puppet"

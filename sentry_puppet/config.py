@@ -57,15 +57,16 @@ class Config:
     vhost: Optional[Any]             # raw mapping: vhost.py validates it
     puppetdb: Optional[PuppetDBSettings] = None   # None: definitions_dir
     token: Optional[str] = dataclasses.field(default=None, repr=False)
+    token_source: Optional[str] = None   # where the token was read, for messages
     warnings: Tuple[str, ...] = ()
 
     def with_token(self):
         """This config with its API token read (env SENTRY_PUPPET_TOKEN wins over token_file)."""
         if self.token:
             return self
-        token, warning = read_token(self)
+        token, source, warning = read_token(self)
         warnings = self.warnings + ((warning,) if warning else ())
-        return dataclasses.replace(self, token=token, warnings=warnings)
+        return dataclasses.replace(self, token=token, token_source=source, warnings=warnings)
 
 
 def load_config(path, need_token=True):
@@ -168,10 +169,10 @@ def _puppetdb(path, base, raw):
 
 
 def read_token(config):
-    """-> (token, warning or None). The token itself never enters a message."""
+    """-> (token, where it was read, warning or None). The token itself never enters a message."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token:
-        return token, None
+        return token, "$" + TOKEN_ENV, None
     path = config.token_file
     try:
         with open(path, encoding="utf-8") as handle:
@@ -190,7 +191,7 @@ def read_token(config):
     if stat.S_IMODE(mode) & 0o044:
         warning = ("token_file %s is readable by group or others (mode %04o); "
                    "run: chmod 600 %s" % (path, stat.S_IMODE(mode), path))
-    return token, warning
+    return token, path, warning
 
 
 def _read_yaml(path):

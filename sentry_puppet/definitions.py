@@ -20,6 +20,11 @@ IGNORED_KEYS = ("organization", "path")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class SourceError(Exception):
+    """The source gave no usable answer (PuppetDB down, refusing us, an answer cut short): the
+    run must stop before the server, never go on as if there were no definitions."""
+
+
 @dataclasses.dataclass(frozen=True)
 class App:
     name: str                 # as deployed_apps shows it: the DSN file's name

@@ -2,7 +2,7 @@
 import dataclasses
 from typing import Dict, List, Tuple
 
-from sentry_puppet.backends import Project, Team
+from sentry_puppet.backends.base import Project, Team
 from sentry_puppet.definitions import App
 from sentry_puppet.names import slugify
 

@@ -13,16 +13,13 @@ import json
 
 import requests
 
-from sentry_puppet import __version__
-from sentry_puppet.backends.http import connection_reason, error_reason
-from sentry_puppet.definitions import Definitions, check_definition, merge
-from sentry_puppet.sources import SourceError
+from sentry_puppet.definitions import Definitions, SourceError, check_definition, merge
+from sentry_puppet.httpcommon import DETAIL_CHARS, USER_AGENT, connection_reason, error_reason
 
 RESOURCE_TYPE = "Sentry::Source::Project"
 ENDPOINT = "/pdb/query/v4/resources"
 CHUNK = 64 * 1024
 MAX_ELEMENT = 1024 * 1024   # bytes of one resource: more is a broken answer, not a resource
-DETAIL_CHARS = 200
 # Puppet's metaparameters: PuppetDB lists the ones a manifest set (the export sets `tag`).
 METAPARAMETERS = frozenset(("alias", "audit", "before", "loglevel", "noop", "notify", "require",
                             "schedule", "stage", "subscribe", "tag"))
@@ -91,7 +88,7 @@ def fetch_resources(settings, timeout):
                 url, params={"query": json.dumps(query(settings.environment))},
                 verify=settings.ca_file, cert=(settings.cert_file, settings.key_file),
                 headers={"Accept": "application/json",
-                         "User-Agent": "sentry-puppet/%s" % __version__},
+                         "User-Agent": USER_AGENT},
                 timeout=timeout, stream=True)
         except requests.exceptions.SSLError as exc:
             raise PuppetDBError(_tls_message(url, error_reason(exc), settings)) from None

@@ -3,7 +3,7 @@
 Teams are addressed by name (unique site-wide), projects by name within their team; there is
 no slug to send and no platform. The project listing carries each DSN, the create response
 does not: a new project is read back once for it."""
-from sentry_puppet.backends import Project, Team
+from sentry_puppet.backends.base import Project, Team
 from sentry_puppet.backends.http import HttpBackend, create_or_adopt, unexpected
 from sentry_puppet.names import slugify
 

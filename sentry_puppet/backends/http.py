@@ -5,8 +5,6 @@ Every failure becomes a BackendError naming the URL, the status and what to chec
 token lives only in the Authorization header of outgoing requests, never in a message."""
 import email.utils
 import json
-import os
-import re
 import threading
 import time
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -15,18 +13,15 @@ import requests
 import requests.adapters
 import requests.auth
 
-from sentry_puppet import __version__
-from sentry_puppet.backends import BackendError
-from sentry_puppet.config import TOKEN_ENV
+from sentry_puppet.backends.base import BackendError
+from sentry_puppet.httpcommon import DETAIL_CHARS, USER_AGENT, connection_reason, error_reason
 
-USER_AGENT = "sentry-puppet/%s" % __version__
 POOL_SIZE = 32          # connections kept per host: more than any sensible --jobs
 GET_RETRIES = 3         # after 5xx, timeouts and connection errors (GET only)
 RATE_LIMIT_RETRIES = 5  # after 429 (any method: the server did nothing)
 BACKOFF = 0.5           # seconds, doubled after each failed GET
 MAX_WAIT = 60.0         # seconds: the longest one 429 may make us wait
 MAX_PAGES = 10000       # a server whose cursor never ends must not hang a Puppet run
-DETAIL_CHARS = 200      # of a server's error detail quoted in a message
 
 
 class HttpError(BackendError):
@@ -297,32 +292,6 @@ def _plain(url):
     return "%s://%s%s" % (parts.scheme, host, parts.path) if parts.scheme else url
 
 
-# urllib3 nests the cause in reprs of reprs; these find the part a person can act on.
-_REASONS = (re.compile(r"certificate verify failed: ([^(\"']+)"),
-            re.compile(r"(hostname [^\"']+ doesn't match[^\"']+)"),
-            re.compile(r"\] ((?:tlsv1|sslv3|tlsv13) alert [^(\"']+)"),
-            re.compile(r"(EOF occurred in violation of protocol)"),
-            re.compile(r"\[Errno [^\]]*\] ([^\"']+)"),
-            re.compile(r"(Name or service not known|Temporary failure in name resolution)"))
-
-
-def error_reason(exc):
-    text = str(exc)
-    for pattern in _REASONS:
-        match = pattern.search(text)
-        if match:
-            return match.group(1).strip()
-    return exc.__class__.__name__
-
-
-def connection_reason(exc, timeout):
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "no connection within %g s" % timeout
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "no answer within %g s (timeout in the config)" % timeout
-    return "cannot connect (%s)" % error_reason(exc)
-
-
 class HttpBackend:
     """What every backend shares: one HttpClient for the run on `config.url + api`, whose
     401/403 messages say where the token came from and what it `needs`."""
@@ -344,9 +313,7 @@ class HttpBackend:
 
 def token_hint(config, needs):
     """The second half of a 401/403 message: where the token came from and what it needs."""
-    where = ("the token in $%s" % TOKEN_ENV if os.environ.get(TOKEN_ENV, "").strip()
-             else "the token in %s" % config.token_file)
-    return "Check %s (%s)." % (where, needs)
+    return "Check the token in %s (%s)." % (config.token_source, needs)
 
 
 def create_or_adopt(create, find, duplicate):

@@ -7,7 +7,7 @@ project, and only when the planner asks."""
 import json
 from urllib.parse import quote
 
-from sentry_puppet.backends import Project, Team
+from sentry_puppet.backends.base import Project, Team
 from sentry_puppet.backends.http import HttpBackend, HttpError, create_or_adopt, unexpected
 
 TOKEN_NEEDS = ("it needs the scopes org:read, project:write and team:write: an internal "

@@ -1,7 +1,7 @@
 """An in-memory Backend for unit tests of everything above the backend interface."""
 import threading
 
-from sentry_puppet.backends import BackendError, Project, Team
+from sentry_puppet.backends.base import BackendError, Project, Team
 
 
 class FakeBackend:

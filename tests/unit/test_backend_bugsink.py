@@ -5,7 +5,8 @@ import types
 import pytest
 import responses
 
-from sentry_puppet.backends import BackendError, Project, Team, make_backend
+from sentry_puppet.backends import make_backend
+from sentry_puppet.backends.base import BackendError, Project, Team
 from sentry_puppet.backends.bugsink import BugsinkBackend
 
 URL = "https://bugsink.test"
@@ -36,7 +37,7 @@ def created(id, name, team=APPS):
 def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
     config = types.SimpleNamespace(backend="bugsink", url=URL, token=TOKEN, ca_file=None,
-                                   timeout=5, token_file=str(tmp_path / "token"))
+                                   timeout=5, token_source=str(tmp_path / "token"))
     backend = make_backend(config)
     assert isinstance(backend, BugsinkBackend)
     backend.http._sleep = lambda seconds: None

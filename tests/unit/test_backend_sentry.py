@@ -7,8 +7,10 @@ import pytest
 import responses
 from responses import matchers
 
-from sentry_puppet.backends import BackendError, Project, Team, make_backend
+from sentry_puppet.backends import make_backend
+from sentry_puppet.backends.base import BackendError, Project, Team
 from sentry_puppet.backends.sentry import SentryBackend
+from sentry_puppet.config import load_config
 
 URL = "https://sentry.test"
 API = URL + "/api/0/"
@@ -21,7 +23,7 @@ def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
     config = types.SimpleNamespace(backend="sentry", url=URL, token=TOKEN, ca_file=None,
                                    timeout=5, organization="acme",
-                                   token_file=str(tmp_path / "token"))
+                                   token_source=str(tmp_path / "token"))
     backend = make_backend(config)
     assert isinstance(backend, SentryBackend)
     backend.http._sleep = lambda seconds: None
@@ -188,10 +190,11 @@ def test_refused_token_names_url_status_scopes_never_the_token(backend, tmp_path
 
 
 @responses.activate
-def test_the_token_from_the_environment_is_named_as_such(monkeypatch):
+def test_the_token_from_the_environment_is_named_as_such(monkeypatch, tmp_path):
     monkeypatch.setenv("SENTRY_PUPPET_TOKEN", TOKEN)
-    config = types.SimpleNamespace(url=URL, token=TOKEN, ca_file=None, timeout=5,
-                                   organization="acme", token_file="/etc/sentry_puppet/token")
+    path = tmp_path / "config.yaml"
+    path.write_text("backend: sentry\nurl: %s\norganization: acme\nteam: apps\n" % URL)
+    config = load_config(str(path))
     responses.get(API + "organizations/acme/teams/", status=403, json={"detail": "no"})
     with pytest.raises(BackendError) as info:
         SentryBackend(config).list_teams()

@@ -10,7 +10,7 @@ import requests
 import responses
 
 from sentry_puppet import __version__
-from sentry_puppet.backends import BackendError
+from sentry_puppet.backends.base import BackendError
 from sentry_puppet.backends.http import (GET_RETRIES, MAX_WAIT, RATE_LIMIT_RETRIES, HttpClient,
                                          HttpError)
 

@@ -1,4 +1,4 @@
-from sentry_puppet.backends import Project, Team
+from sentry_puppet.backends.base import Project, Team
 from sentry_puppet.definitions import App
 from sentry_puppet.plan import make_plan
 

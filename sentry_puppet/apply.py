@@ -8,12 +8,16 @@ import contextlib
 import dataclasses
 from typing import Dict, List, Optional
 
+from sentry_puppet.backends.base import BackendError
 from sentry_puppet.config import ConfigError
+from sentry_puppet.deadline import RunTimeout
 from sentry_puppet.definitions import App
+from sentry_puppet.dsns import dsn_problem
 from sentry_puppet.fsutil import RunLock, remove_temp_files
 from sentry_puppet.names import slugify
 from sentry_puppet.plan import index_projects, make_plan, pick_project
 from sentry_puppet.publish import existing_dsn_files, orphans, prepare_dsn_dir, write_dsn
+from sentry_puppet.redact import redact
 from sentry_puppet.sources import read_definitions
 
 LOCK_WAIT = 300.0  # seconds; a Puppet run waits this long for an earlier sync
@@ -25,6 +29,7 @@ class AppResult:
     action: str                      # create | adopt | unchanged
     error: Optional[str] = None
     dsn_written: bool = False
+    left: bool = False               # not done: the run's run_timeout came first
 
 
 @dataclasses.dataclass
@@ -39,10 +44,12 @@ class SyncResult:
     requests: int = 0
     origin: str = ""                 # where the definitions came from
     definition_count: int = 0        # definitions read there (files or resources)
+    stopped: Optional[str] = None    # why the run stopped before the end (run_timeout)
 
     @property
     def failed(self):
-        return bool(self.problems or self.team_errors or any(r.error for r in self.apps))
+        return bool(self.problems or self.team_errors or self.stopped
+                    or any(r.error for r in self.apps))
 
     @property
     def changed(self):
@@ -57,24 +64,42 @@ def lock_path(dsn_dir):
     return dsn_dir.rstrip("/") + ".lock"
 
 
-def sync(config, backend, jobs=4, dry_run=False, refresh_dsn=False, progress=None):
+def sync(config, backend, jobs=4, dry_run=False, refresh_dsn=False, progress=None,
+         deadline=None):
+    """`deadline` (deadline.Deadline): the run's; when it comes, what was done stays done,
+    the rest is named (AppResult.left, SyncResult.stopped) and the run ends failed."""
+    try:
+        return _locked_sync(config, backend, jobs, dry_run, refresh_dsn, progress, deadline)
+    except RunTimeout as exc:
+        raise RunTimeout("%s, before anything was changed on the server; every app is left for "
+                         "the next run (raise run_timeout in %s if this persists)"
+                         % (exc, config.path)) from None
+
+
+def _locked_sync(config, backend, jobs, dry_run, refresh_dsn, progress, deadline):
     # Read before anything else: a PuppetDB without an answer stops the run here.
-    definitions = read_definitions(config)
+    definitions = read_definitions(config, deadline)
+    warnings = []
     if dry_run:
         guard = contextlib.nullcontext()
     else:
         try:
-            prepare_dsn_dir(config.dsn_dir)
+            warning = prepare_dsn_dir(config.dsn_dir)
         except OSError as exc:
             raise ConfigError("%s: dsn_dir %s cannot hold the DSN files (%s); fix the directory "
                               "or the key, nothing was changed on the server"
                               % (config.path, config.dsn_dir, exc.strerror)) from None
-        guard = RunLock(lock_path(config.dsn_dir), timeout=LOCK_WAIT)
+        if warning:
+            warnings.append("%s: %s" % (config.path, warning))
+        wait = LOCK_WAIT if deadline is None else max(min(LOCK_WAIT, deadline.remaining()), 0)
+        guard = RunLock(lock_path(config.dsn_dir), timeout=wait)
     with guard:
         if not dry_run:
             remove_temp_files(config.dsn_dir)
-        result = _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress)
+        result = _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress,
+                       deadline)
         result.requests = backend.request_count
+    result.warnings = warnings + result.warnings
     return result
 
 
@@ -86,16 +111,20 @@ def server_dsn(config, backend, app):
     project = pick_project(candidates, slug, config.team)
     dsn = project and (project.dsn or backend.get_dsn(project))
     if dsn:
+        problem = dsn_problem(dsn)
+        if problem:
+            raise BackendError("app %r: the DSN %s gave its project %r %s"
+                               % (app, redact(config.url), project.slug, problem))
         return dsn
-    where = ("PuppetDB %s" % config.puppetdb.url if config.puppetdb
+    where = ("PuppetDB %s" % redact(config.puppetdb.url) if config.puppetdb
              else config.definitions_dir)
     raise ConfigError(
         "app %r has no project on %s yet (and no DSN file in %s): "
         "run `sentry-puppet sync` after its definition is in %s"
-        % (app, config.url, config.dsn_dir, where))
+        % (app, redact(config.url), config.dsn_dir, where))
 
 
-def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
+def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress, deadline):
     dsn_files = existing_dsn_files(config.dsn_dir)
     plan = make_plan(definitions.apps, backend.list_teams(), backend.list_projects(),
                      dsn_files, refresh_dsn=refresh_dsn)
@@ -119,8 +148,19 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
         try:
             teams[slug] = backend.create_team(slug)
             result.teams.append(slug)
+        except RunTimeout as exc:   # its projects are left with the rest, below
+            result.stopped = str(exc)
+            break
         except Exception as exc:  # one team's failure fails its projects only
             result.team_errors[slug] = str(exc)
+
+    def unless_stopped(fn, arg):
+        # Queued work does not start once the run's time is up: it is left, and named.
+        if result.stopped is None and deadline is not None:
+            deadline.check("starting the next project")
+        if result.stopped is not None:
+            raise RunTimeout(result.stopped)
+        return fn(arg)
 
     def create(app):
         project = backend.create_project(teams[app.team], app.name, app.slug, app.platform)
@@ -140,11 +180,14 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
             _publish(config, r, existing[r.app.name].dsn)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(fn, arg): r for r, fn, arg in work}
+        futures = {pool.submit(unless_stopped, fn, arg): r for r, fn, arg in work}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             r = futures[future]
             try:
                 dsn = future.result()
+            except RunTimeout as exc:
+                result.stopped = result.stopped or str(exc)
+                r.error, r.left = "left for the next run (run_timeout)", True
             except Exception as exc:  # recorded against this app; the others go on
                 r.error = str(exc) or exc.__class__.__name__
             else:
@@ -157,6 +200,10 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
 def _publish(config, r, dsn):
     if not dsn:
         r.error = "the server gave no DSN for project %r" % r.app.slug
+        return
+    problem = dsn_problem(dsn)
+    if problem:   # dsn_dir/<app> is served to every app server: only a DSN the fact accepts
+        r.error = "the server gave project %r a DSN that %s" % (r.app.slug, problem)
         return
     try:
         r.dsn_written = write_dsn(config.dsn_dir, r.app.name, dsn)

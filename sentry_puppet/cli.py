@@ -9,7 +9,8 @@ import sys
 from sentry_puppet import __version__
 from sentry_puppet.backends import make_backend
 from sentry_puppet.backends.base import BackendError
-from sentry_puppet.config import ConfigError, load_config
+from sentry_puppet.config import ConfigError, TokenError, load_config
+from sentry_puppet.deadline import Deadline, RunTimeout
 from sentry_puppet.fsutil import LockError
 from sentry_puppet.report import app_line, plural, sync_document, sync_errors, sync_text
 from sentry_puppet.definitions import SourceError
@@ -19,7 +20,7 @@ DEFAULT_CONFIG = "/etc/sentry_puppet/config.yaml"
 PROG = "sentry-puppet"
 
 # Errors an operator can act on: one clear line, no traceback.
-EXPECTED_ERRORS = (ConfigError, BackendError, LockError, SourceError, OSError)
+EXPECTED_ERRORS = (ConfigError, BackendError, LockError, SourceError, RunTimeout, OSError)
 
 
 def exit_code(changed, failed, detailed_exitcodes):
@@ -141,12 +142,13 @@ def cmd_sync(args):
     from sentry_puppet.apply import sync
 
     config = _load(args, need_token=True)
+    deadline = Deadline(config.run_timeout)
     progress = None
     if not args.json and sys.stderr.isatty():
         progress = _show_progress
-    with _backend(config) as backend:
+    with _backend(config, deadline) as backend:
         result = sync(config, backend, jobs=args.jobs, dry_run=args.dry_run,
-                      refresh_dsn=args.refresh_dsn, progress=progress)
+                      refresh_dsn=args.refresh_dsn, progress=progress, deadline=deadline)
     if progress:
         sys.stderr.write("\r\033[K")
     if args.json:
@@ -161,9 +163,9 @@ def cmd_sync(args):
 
 
 @contextlib.contextmanager
-def _backend(config):
+def _backend(config, deadline):
     """The server's API for one command, closed whatever happens."""
-    backend = make_backend(config)
+    backend = make_backend(config, deadline)
     try:
         yield backend
     finally:
@@ -177,6 +179,7 @@ def _show_progress(done, total):
 
 def cmd_dsn(args):
     from sentry_puppet.apply import server_dsn
+    from sentry_puppet.dsns import dsn_problem
     from sentry_puppet.names import name_problem
     from sentry_puppet.publish import read_dsn
 
@@ -185,9 +188,15 @@ def cmd_dsn(args):
         raise ConfigError("app name %r %s" % (args.app, problem))
     config = _load(args, need_token=False)
     dsn = read_dsn(config.dsn_dir, args.app)
-    if dsn is None:
+    if dsn is not None:
+        problem = dsn_problem(dsn)
+        if problem:   # written by hand, or by a version that did not check
+            raise ConfigError("%s/%s holds a DSN that %s; run `sentry-puppet sync "
+                              "--refresh-dsn` to write it again"
+                              % (config.dsn_dir, args.app, problem))
+    else:
         config = config.with_token()
-        with _backend(config) as backend:
+        with _backend(config, Deadline(config.run_timeout)) as backend:
             dsn = server_dsn(config, backend, args.app)
     if args.json:
         print(json.dumps({"app": args.app, "dsn": dsn}))
@@ -201,10 +210,12 @@ def cmd_render_vhost(args):
 
     config = _load(args, need_token=False)
     result = render_vhost(config, dry_run=args.dry_run)
+    for message in result.warnings:
+        warn(message)
     if args.json:
         print(json.dumps({"path": result.path, "changed": result.changed,
                           "written": result.written, "dry_run": args.dry_run,
-                          "diff": result.diff}, indent=2))
+                          "diff": result.diff, "warnings": list(result.warnings)}, indent=2))
     else:
         if args.dry_run:
             sys.stdout.write(result.diff)
@@ -214,22 +225,28 @@ def cmd_render_vhost(args):
 
 def cmd_validate(args):
     config = _load(args, need_token=False)
-    # The token is not needed to validate, but a sync would need it: say so now.
+    problems, warnings = [], []
+    # The token is not needed to validate, but a sync would need it: say so now. A missing
+    # one may be on its way; one that is there but cannot be sent is a problem.
     try:
-        for message in config.with_token().warnings:
-            warn(message)
+        warnings += config.with_token().warnings
+    except TokenError as exc:
+        problems.append(str(exc))
     except ConfigError as exc:
-        warn("%s (sync and dsn will fail)" % exc)
-    definitions = read_definitions(config)
-    for message in definitions.warnings:
-        warn(message)
-    problems = list(definitions.problems)
+        warnings.append("%s (sync and dsn will fail)" % exc)
+    definitions = read_definitions(config, Deadline(config.run_timeout))
+    warnings += definitions.warnings
+    problems += definitions.problems
     if config.vhost is not None:  # render-vhost's settings, checked without writing
-        from sentry_puppet.vhost import VhostError, render
+        from sentry_puppet.vhost import VhostError, check_settings, render
+        from sentry_puppet.vhost import warnings as vhost_warnings
         try:
             render(config)
+            warnings += vhost_warnings(config, check_settings(config))
         except VhostError as exc:
             problems.append(str(exc))
+    for message in warnings:
+        warn(message)
     for problem in problems:
         error(problem)
     if args.json:
@@ -238,7 +255,7 @@ def cmd_validate(args):
             "definitions": {"origin": definitions.origin, "count": definitions.file_count},
             "apps": sorted(app.name for app in definitions.apps),
             "problems": problems,
-            "warnings": definitions.warnings,
+            "warnings": warnings,
         }, indent=2))
     else:
         if args.verbose:

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from sentry_puppet import yamlload
 from sentry_puppet.fragments import FragmentError, merge_fragments
+from sentry_puppet.redact import redact
 
 TOKEN_ENV = "SENTRY_PUPPET_TOKEN"
 BACKENDS = ("bugsink", "sentry")
@@ -18,6 +20,7 @@ DEFAULTS = {
     "dsn_dir": "/var/lib/sentry_puppet/dsn",
     "ca_file": None,
     "timeout": 10,
+    "run_timeout": 900,
     "vhost": None,
     "puppetdb": None,
 }
@@ -25,10 +28,23 @@ PUPPETDB_KEYS = ("url", "environment", "ca_file", "cert_file", "key_file")
 PUPPETDB_ENVIRONMENT = "production"
 REQUIRED = ("backend", "url", "team")
 KEYS = REQUIRED + tuple(DEFAULTS)
+# Seconds, (above, at most): a request (connect to last byte), and a whole run, which stays
+# below the Puppet exec's timeout (1800 s) and leaves the sync timer its rhythm.
+NUMBERS = {"timeout": (0, 600), "run_timeout": (0, 86400)}
+# A DSN directory here would be chmodded 0755 and served whole as /dsn/ by Apache.
+SYSTEM_DIRS = frozenset(("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt",
+                         "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
+                         "/var", "/var/lib", "/var/log", "/var/cache", "/var/www",
+                         "/var/tmp", "/usr/lib", "/usr/local", "/usr/share", "/etc/apache2",
+                         "/etc/ssl", "/etc/puppet", "/etc/puppetlabs", "/etc/sentry_puppet"))
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the file, the key and the fix."""
+
+
+class TokenError(ConfigError):
+    """The token is there but cannot be sent: `validate` counts it as a problem."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +72,7 @@ class Config:
     timeout: float
     vhost: Optional[Any]             # raw mapping: vhost.py validates it
     puppetdb: Optional[PuppetDBSettings] = None   # None: definitions_dir
+    run_timeout: float = DEFAULTS["run_timeout"]   # seconds for a whole sync run
     token: Optional[str] = dataclasses.field(default=None, repr=False)
     token_source: Optional[str] = None   # where the token was read, for messages
     warnings: Tuple[str, ...] = ()
@@ -93,7 +110,7 @@ def load_config(path, need_token=True):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("%s: url %r is not an http(s) URL like https://sentry.example.com"
-                          % (path, url))
+                          % (path, redact(url)))
     if backend == "sentry" and not values["organization"]:
         raise ConfigError("%s: key 'organization' is missing; the sentry backend needs the "
                           "organization slug" % path)
@@ -102,13 +119,11 @@ def load_config(path, need_token=True):
     problem = team_slug_problem(team)
     if problem:
         raise ConfigError("%s: team %r %s" % (path, team, problem))
-    timeout = values["timeout"]
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigError("%s: timeout %r must be a number of seconds above 0" % (path, timeout))
+    numbers = {key: _seconds(path, values, key) for key in NUMBERS}
     ca_file = _path(path, base, values, "ca_file")
     if ca_file is not None and not os.path.isfile(ca_file):
         raise ConfigError("%s: ca_file %s does not exist; give the CA bundle that signed %s, "
-                          "or null for the system store" % (path, ca_file, url))
+                          "or null for the system store" % (path, ca_file, redact(url)))
     organization = values["organization"]
     if organization is not None:
         organization = _string(path, values, "organization")
@@ -119,10 +134,31 @@ def load_config(path, need_token=True):
         organization=organization,
         definitions_dir=_path(path, base, values, "definitions_dir"),
         dsn_dir=_path(path, base, values, "dsn_dir"),
-        ca_file=ca_file, timeout=float(timeout), vhost=values["vhost"],
+        ca_file=ca_file, timeout=numbers["timeout"], vhost=values["vhost"],
         puppetdb=_puppetdb(path, base, values["puppetdb"]),
+        run_timeout=numbers["run_timeout"],
     )
+    _check_dsn_dir(path, config.dsn_dir)
     return config.with_token() if need_token else config
+
+
+def _seconds(path, values, key):
+    above, most = NUMBERS[key]
+    value = values[key]
+    # Compared before float(): 1e400 as an int would overflow it; .nan fails every comparison.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not above < value <= most:
+        raise ConfigError("%s: %s %r must be a number of seconds above %d and at most %d "
+                          "(default %s)" % (path, key, value, above, most, DEFAULTS[key]))
+    return float(value)
+
+
+def _check_dsn_dir(path, dsn_dir):
+    normal = os.path.normpath(dsn_dir)
+    if normal in SYSTEM_DIRS or os.path.dirname(normal) == "/":
+        raise ConfigError("%s: dsn_dir %s is a system directory (or / itself): sync would make "
+                          "it mode 0755 and Apache serve all of it as /dsn/; use a directory of "
+                          "its own, like the default %s" % (path, dsn_dir, DEFAULTS["dsn_dir"]))
 
 
 def _puppetdb(path, base, raw):
@@ -144,7 +180,7 @@ def _puppetdb(path, base, raw):
     if parts.scheme != "https" or not parts.hostname:
         raise ConfigError("%s: puppetdb.url %r is not an https URL like "
                           "https://puppetdb.example.com:8081 (PuppetDB's TLS port; the tool "
-                          "always verifies it)" % (path, url))
+                          "always verifies it)" % (path, redact(url)))
     agent = None
     if not all(values.get(key) for key in ("ca_file", "cert_file", "key_file")):
         from sentry_puppet.puppet_agent import SSLDIRS, tls_files
@@ -172,6 +208,7 @@ def read_token(config):
     """-> (token, where it was read, warning or None). The token itself never enters a message."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if token:
+        _check_token(token, "$" + TOKEN_ENV, config.path)
         return token, "$" + TOKEN_ENV, None
     path = config.token_file
     try:
@@ -187,11 +224,27 @@ def read_token(config):
     if not token:
         raise ConfigError("%s: token_file %s is empty; put the API token there"
                           % (config.path, path))
+    _check_token(token, "token_file %s" % path, config.path)
     warning = None
     if stat.S_IMODE(mode) & 0o044:
         warning = ("token_file %s is readable by group or others (mode %04o); "
                    "run: chmod 600 %s" % (path, stat.S_IMODE(mode), path))
     return token, path, warning
+
+
+def _check_token(token, where, config_path):
+    """A token goes into an HTTP header as it is: refuse what a header cannot carry (requests
+    would fail with the token in its message) before anything is sent. Never quote it."""
+    if "\n" in token or "\r" in token:
+        why = "holds more than one line; the file must hold the token alone, on one line"
+    else:
+        bad = next((i for i, c in enumerate(token) if not "!" <= c <= "~"), None)
+        if bad is None:
+            return
+        why = ("holds a character that an HTTP header cannot carry (a control character, a "
+               "space or non-ASCII, at character %d); put the token there as it was issued"
+               % (bad + 1))
+    raise TokenError("%s: the API token in %s %s" % (config_path, where, why))
 
 
 def _read_yaml(path):
@@ -204,7 +257,7 @@ def _read_yaml(path):
     except OSError as exc:
         raise ConfigError("%s: cannot read the config file (%s)" % (path, _reason(exc))) from None
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = yamlload.load(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError("%s: not a text file (not UTF-8)" % path) from None
     except yaml.YAMLError as exc:
@@ -219,6 +272,8 @@ def _string(path, values, key):
     value = values[key]
     if not isinstance(value, str) or not value.strip():
         raise ConfigError("%s: %s must be a non-empty string, not %r" % (path, key, value))
+    if "\x00" in value:   # no path or name holds one; os calls fail on it with a traceback
+        raise ConfigError("%s: %s %r contains a NUL character; remove it" % (path, key, value))
     return value.strip()
 
 

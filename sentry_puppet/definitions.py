@@ -4,11 +4,14 @@ Files (`definitions_dir`) and PuppetDB's exported resources (puppetdb.py) go thr
 field checks (`check_definition`) and the same merge (`merge`)."""
 import collections
 import dataclasses
+import errno
 import os
+import stat
 from typing import List, Tuple
 
 import yaml
 
+from sentry_puppet import yamlload
 from sentry_puppet.names import name_problem, slugify, team_slug_problem
 from sentry_puppet.platforms import normalize_platform
 
@@ -16,8 +19,6 @@ KEYS = ("project", "platform", "team", "source")
 # Parameters of covermymeds/sentry's exports, still in PuppetDB until every app server has run
 # our module once: accepted and ignored (the organization is the config's, the path unused).
 IGNORED_KEYS = ("organization", "path")
-# libyaml's loader when PyYAML has it: thousands of small files parse several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SourceError(Exception):
@@ -74,12 +75,26 @@ def load_definitions(directory, default_team):
 
 
 def _read_file(path):
-    """-> (mapping, None) or (None, why the file is refused)."""
+    """-> (mapping, None) or (None, why the file is refused). Only a regular file is read: a
+    FIFO would block the run, a device never end; opened without following a link and
+    without blocking, then checked on the open file (no race between check and read)."""
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "is a symlink; definitions are read from regular files only"
+        return None, "cannot be read (%s)" % exc.strerror
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, "is not a regular file (a FIFO, a device or a directory); not read"
+        with os.fdopen(fd, "rb") as handle:
+            fd = None
             data = handle.read()
     except OSError as exc:
         return None, "cannot be read (%s)" % exc.strerror
+    finally:
+        if fd is not None:
+            os.close(fd)
     if b"\x00" in data:
         return None, "is a binary file, not YAML"
     try:
@@ -87,7 +102,7 @@ def _read_file(path):
     except UnicodeDecodeError:
         return None, "is not UTF-8 text"
     try:
-        raw = yaml.load(text, Loader=_LOADER)
+        raw = yamlload.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = "line %d: " % (mark.line + 1) if mark is not None else ""

@@ -1,4 +1,5 @@
 """DSN files: dsn_dir/<app>, one line, 0644 in a 0755 directory; never deleted."""
+import errno
 import os
 
 from sentry_puppet.fsutil import atomic_write
@@ -6,11 +7,24 @@ from sentry_puppet.fsutil import atomic_write
 
 def prepare_dsn_dir(dsn_dir):
     """Create dsn_dir (0755) if needed; fail before anything changes on the server if it
-    cannot hold files."""
+    cannot hold files. -> a warning when dsn_dir is a symlink: its target's mode is left as it
+    is (a chmod would go through the link to whatever it names)."""
     os.makedirs(dsn_dir, mode=0o755, exist_ok=True)
     if not os.path.isdir(dsn_dir) or not os.access(dsn_dir, os.W_OK | os.X_OK):
         raise PermissionError(13, "not a writable directory", dsn_dir)
-    os.chmod(dsn_dir, 0o755)  # Apache's user must read the files
+    try:
+        fd = os.open(dsn_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        return ("dsn_dir %s is a symlink (to %s): its mode is left as it is, not made 0755; "
+                "Apache's user must be able to read it (or make dsn_dir the directory itself)"
+                % (dsn_dir, os.path.realpath(dsn_dir)))
+    try:
+        os.fchmod(fd, 0o755)  # Apache's user must read the files
+    finally:
+        os.close(fd)
+    return None
 
 
 def existing_dsn_files(dsn_dir):

@@ -10,23 +10,34 @@ PuppetDB that cannot be reached, refuses us or sends a broken answer is an error
 "no definitions": the caller must not go on to the server with an empty wish list."""
 import codecs
 import json
+import time
 
 import requests
 
 from sentry_puppet.definitions import Definitions, SourceError, check_definition, merge
-from sentry_puppet.httpcommon import DETAIL_CHARS, USER_AGENT, connection_reason, error_reason
+from sentry_puppet.httpcommon import (DETAIL_CHARS, USER_AGENT, AttemptTimeout, bounded_chunks,
+                                      connection_reason, error_reason, within)
+from sentry_puppet.redact import redact
 
 RESOURCE_TYPE = "Sentry::Source::Project"
 ENDPOINT = "/pdb/query/v4/resources"
 CHUNK = 64 * 1024
 MAX_ELEMENT = 1024 * 1024   # bytes of one resource: more is a broken answer, not a resource
+ANSWER_FACTOR = 6   # x timeout: the whole answer (every export of the fleet, streamed)
+RETRIES = 2         # after a connection that failed or an answer that broke off
+BACKOFF = 1.0       # seconds, doubled after each
 # Puppet's metaparameters: PuppetDB lists the ones a manifest set (the export sets `tag`).
 METAPARAMETERS = frozenset(("alias", "audit", "before", "loglevel", "noop", "notify", "require",
                             "schedule", "stage", "subscribe", "tag"))
 
 
 class PuppetDBError(SourceError):
-    """PuppetDB gave no usable answer; the message names the URL, the cause and the fix."""
+    """PuppetDB gave no usable answer; the message names the URL, the cause and the fix.
+    `transient`: a connection that failed or an answer that broke off, worth asking again."""
+
+    def __init__(self, message, transient=False):
+        super().__init__(redact(message))   # puppetdb.url's user:password@, an echo
+        self.transient = transient
 
 
 def query(environment):
@@ -43,11 +54,26 @@ def query(environment):
              ["=", "tag", environment], ["in", "certname", active_nodes]]]
 
 
-def load_puppetdb_definitions(settings, default_team, timeout):
-    """-> Definitions of every active node's export; a bad resource is named and skipped."""
+def load_puppetdb_definitions(settings, default_team, timeout, deadline=None):
+    """-> Definitions of every active node's export; a bad resource is named and skipped. A
+    connection that fails or an answer that breaks off is asked again (RETRIES times)."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return _load(settings, default_team, timeout, deadline)
+        except PuppetDBError as exc:
+            if not exc.transient or attempt == RETRIES:
+                raise
+        wait = BACKOFF * 2 ** attempt
+        if deadline is not None:
+            deadline.sleep(wait, "waiting to ask PuppetDB %s again" % redact(settings.url))
+        else:
+            time.sleep(wait)
+
+
+def _load(settings, default_team, timeout, deadline):
     problems, warnings, entries = [], [], []
     count = 0
-    for resource in fetch_resources(settings, timeout):
+    for resource in fetch_resources(settings, timeout, deadline):
         count += 1
         entry, problem = _check_resource(resource, default_team)
         if problem:
@@ -56,7 +82,7 @@ def load_puppetdb_definitions(settings, default_team, timeout):
             entries.append(entry)
     apps = merge(entries, problems, warnings)
     origin = "PuppetDB %s (exported %s tagged %s, active nodes)" % (
-        settings.url, RESOURCE_TYPE, settings.environment)
+        redact(settings.url), RESOURCE_TYPE, settings.environment)
     return Definitions(apps, problems, warnings, count, origin)
 
 
@@ -76,37 +102,59 @@ def _check_resource(resource, default_team):
     return entry, None
 
 
-def fetch_resources(settings, timeout):
+def fetch_resources(settings, timeout, deadline=None):
     """Yield the matching resources as PuppetDB streams them; PuppetDBError on any failure,
-    including an answer cut short (a list without its closing `]`)."""
+    including an answer cut short (a list without its closing `]`) or one that does not arrive
+    whole within ANSWER_FACTOR x timeout; RunTimeout when the run's `deadline` comes first."""
     url = settings.url + ENDPOINT
+    answer_end = time.monotonic() + timeout * ANSWER_FACTOR
+
+    def seconds_left():
+        left = answer_end - time.monotonic()
+        return left if deadline is None else min(left, deadline.remaining())
+
+    def too_slow():
+        if deadline is not None and deadline.remaining() <= 0:
+            return deadline.expired("reading PuppetDB's answer from %s" % redact(url))
+        return PuppetDBError(
+            "%s: PuppetDB's answer did not arrive whole within %g s (%d x timeout in the "
+            "config); is PuppetDB overloaded? No definitions were used; nothing was changed"
+            % (url, timeout * ANSWER_FACTOR, ANSWER_FACTOR))
+
     session = requests.Session()
     try:
-        try:
+        def ask():
             # verify and cert given per request: a session's verify loses to $REQUESTS_CA_BUNDLE.
-            response = session.get(
+            return session.get(
                 url, params={"query": json.dumps(query(settings.environment))},
                 verify=settings.ca_file, cert=(settings.cert_file, settings.key_file),
-                headers={"Accept": "application/json",
-                         "User-Agent": USER_AGENT},
-                timeout=timeout, stream=True)
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                timeout=max(min(timeout, seconds_left()), 0.001), stream=True)
+        try:
+            response = within(min(timeout, seconds_left()), ask)
+        except AttemptTimeout:
+            raise too_slow() from None
         except requests.exceptions.SSLError as exc:
             raise PuppetDBError(_tls_message(url, error_reason(exc), settings)) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise PuppetDBError(
                 "%s: PuppetDB: %s; check puppetdb.url in the config and that PuppetDB is up. "
                 "No definitions were read; nothing was changed"
-                % (url, connection_reason(exc, timeout))) from None
+                % (url, connection_reason(exc, timeout)), transient=True) from None
         with response:
             if response.status_code != 200:
                 raise PuppetDBError(_status_message(url, response, settings))
             try:
-                yield from iter_json_array(response.iter_content(CHUNK))
+                yield from iter_json_array(
+                    bounded_chunks(response.iter_content(CHUNK), seconds_left))
+            except AttemptTimeout:
+                raise too_slow() from None
             except (requests.exceptions.RequestException, ValueError) as exc:
                 raise PuppetDBError(
                     "%s: PuppetDB's answer broke off or is not a JSON list of resources (%s). "
                     "No definitions were used; nothing was changed. Run again; if it persists, "
-                    "see PuppetDB's log" % (url, _answer_reason(exc))) from None
+                    "see PuppetDB's log" % (url, _answer_reason(exc)),
+                    transient=isinstance(exc, requests.exceptions.RequestException)) from None
     finally:
         session.close()
 
@@ -126,7 +174,8 @@ def _tls_message(url, reason, settings):
 
 
 def _status_message(url, response, settings):
-    detail = response.text[:DETAIL_CHARS].strip().replace("\n", " ")
+    # Redacted before it is cut: no part of an echoed secret survives.
+    detail = redact(response.text)[:DETAIL_CHARS].strip().replace("\n", " ")
     if response.status_code in (401, 403):
         advice = ("PuppetDB refused this host's certificate %s: add its certname to PuppetDB's "
                   "certificate-allowlist (or use the certificate of a host it allows)"
@@ -170,6 +219,8 @@ def iter_json_array(chunks):
             else:
                 try:
                     value, pos = decoder.raw_decode(buf, pos)
+                except RecursionError:
+                    raise ValueError("an element nested too deeply to be a resource") from None
                 except json.JSONDecodeError:
                     # Most likely the element goes on in the next chunk; a broken one shows
                     # at the end of the answer, or when it grows past any sane resource.

@@ -2,6 +2,9 @@
 document). Pure: a SyncResult in, text or a dict out; the command line prints them."""
 
 
+SHOWN_LEFT = 10   # apps named in the line of a run stopped by run_timeout
+
+
 def plural(count, noun):
     return "%d %s%s" % (count, noun, "" if count == 1 else "s")
 
@@ -100,13 +103,24 @@ def sync_document(result):
         "summary": summary_counts(result),
         "requests": result.requests,
         "definitions": {"origin": result.origin, "count": result.definition_count},
+        "stopped": result.stopped,
     }
 
 
 def sync_errors(result):
-    """The failures an operator must read on stderr, one line each."""
+    """The failures an operator must read on stderr, one line each; the apps a stopped run
+    left undone, in one line."""
     errors = list(result.problems)
     errors += ["team %s: %s" % (slug, message)
                for slug, message in sorted(result.team_errors.items())]
-    errors += ["app %s: %s" % (r.app.name, r.error) for r in result.apps if r.error]
+    errors += ["app %s: %s" % (r.app.name, r.error)
+               for r in result.apps if r.error and not r.left]
+    if result.stopped:
+        left = [r.app.name for r in result.apps if r.left]
+        shown = ", ".join(left[:SHOWN_LEFT])
+        if len(left) > SHOWN_LEFT:
+            shown += " and %d more" % (len(left) - SHOWN_LEFT)
+        errors.append("%s: the run stopped there; what it did stays done; %s left for the next "
+                      "run%s" % (result.stopped, plural(len(left), "app"),
+                                 ": " + shown if left else ""))
     return errors

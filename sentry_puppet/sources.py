@@ -4,8 +4,9 @@ from sentry_puppet.definitions import load_definitions
 from sentry_puppet.puppetdb import load_puppetdb_definitions
 
 
-def read_definitions(config):
-    """-> Definitions; SourceError when PuppetDB gives no usable answer."""
+def read_definitions(config, deadline=None):
+    """-> Definitions; SourceError when PuppetDB gives no usable answer. `deadline`
+    (deadline.Deadline): the run's, which PuppetDB's answer must not outlast."""
     if config.puppetdb is not None:
-        return load_puppetdb_definitions(config.puppetdb, config.team, config.timeout)
+        return load_puppetdb_definitions(config.puppetdb, config.team, config.timeout, deadline)
     return load_definitions(config.definitions_dir, config.team)

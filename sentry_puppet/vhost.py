@@ -37,6 +37,17 @@ class RenderResult:
     changed: bool       # the file differs (or would differ, with dry_run) from the rendering
     written: bool
     diff: str           # unified diff old -> new ('' when unchanged)
+    warnings: tuple = ()
+
+
+def warnings(config, settings):
+    """What the rendered site allows that an operator should hear about."""
+    if settings["client_crl_file"] is None:
+        # /dsn/ is always served: without a CRL a retired agent's certificate reads every DSN.
+        return ("%s: vhost.client_crl_file is not set: /dsn/ checks no revocation list, so the "
+                "certificate of a retired (revoked) Puppet agent still reads every DSN; set it "
+                "to the Puppet CA's CRL (sentry::bugsink fills it in)" % config.path,)
+    return ()
 
 
 def render(config):
@@ -65,8 +76,9 @@ def render_vhost(config, dry_run=False):
     except (OSError, UnicodeDecodeError) as exc:
         raise VhostError("%s: vhost.path %s cannot be read (%s)"
                          % (config.path, path, getattr(exc, "strerror", None) or exc)) from None
+    said = warnings(config, settings)
     if old == text:
-        return RenderResult(path, changed=False, written=False, diff="")
+        return RenderResult(path, changed=False, written=False, diff="", warnings=said)
     diff = "".join(difflib.unified_diff(
         (old or "").splitlines(True), text.splitlines(True),
         fromfile=path if old is not None else "/dev/null", tofile=path))
@@ -77,7 +89,7 @@ def render_vhost(config, dry_run=False):
                              % (config.path, path, os.path.dirname(path)))
         _check_files_exist(config.path, settings)
         atomic_write(path, text, mode=0o644)
-    return RenderResult(path, changed=True, written=not dry_run, diff=diff)
+    return RenderResult(path, changed=True, written=not dry_run, diff=diff, warnings=said)
 
 
 def _check_files_exist(config_path, settings):

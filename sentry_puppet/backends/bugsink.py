@@ -12,8 +12,8 @@ class BugsinkBackend(HttpBackend):
     api = "/api/canonical/0/"
     token_needs = "a Bugsink API token, made with `bugsink-manage create_auth_token`"
 
-    def __init__(self, config, http=None):
-        super().__init__(config, http)
+    def __init__(self, config, http=None, deadline=None):
+        super().__init__(config, http, deadline)
         self._team_names = None     # uuid -> name, from the last team listing
 
     def list_teams(self):

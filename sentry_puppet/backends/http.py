@@ -14,7 +14,9 @@ import requests.adapters
 import requests.auth
 
 from sentry_puppet.backends.base import BackendError
-from sentry_puppet.httpcommon import DETAIL_CHARS, USER_AGENT, connection_reason, error_reason
+from sentry_puppet.httpcommon import (DETAIL_CHARS, USER_AGENT, AttemptTimeout, connection_reason,
+                                      error_reason, within)
+from sentry_puppet.redact import redact
 
 POOL_SIZE = 32          # connections kept per host: more than any sensible --jobs
 GET_RETRIES = 3         # after 5xx, timeouts and connection errors (GET only)
@@ -50,14 +52,18 @@ class _Bearer(requests.auth.AuthBase):
 
 class HttpClient:
     def __init__(self, base_url, token, ca_file=None, timeout=10, auth_hint="",
-                 sleep=time.sleep):
+                 sleep=time.sleep, deadline=None):
         """`auth_hint` completes a 401/403 message: where the token comes from, which scopes
-        it needs. `sleep` is injectable so that tests of the back-off do not wait."""
+        it needs. `sleep` is injectable so that tests of the back-off do not wait. `timeout`
+        bounds each attempt whole (connect to last byte); `deadline` (deadline.Deadline), the
+        run: no wait or sleep outlasts it."""
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.auth_hint = auth_hint
         self.request_count = 0
         self._sleep = sleep
+        self._token = token
+        self.deadline = deadline
         self._lock = threading.Lock()
         # Given per request: requests lets $REQUESTS_CA_BUNDLE override a session's verify.
         self._verify = ca_file or True
@@ -80,7 +86,8 @@ class HttpClient:
         self.session.close()
 
     def request(self, method, path_or_url, params=None, json=None):
-        """-> requests.Response with a 2xx status, or HttpError/BackendError."""
+        """-> requests.Response with a 2xx status and its body read, or HttpError/BackendError;
+        RunTimeout when the run's deadline comes first."""
         url = self.url(path_or_url)
         get = method.upper() == "GET"
         failures = rate_limited = 0
@@ -88,26 +95,28 @@ class HttpClient:
             try:
                 response = self._send(method, url, params, json)
             except requests.exceptions.SSLError as exc:
-                raise BackendError(
+                raise BackendError(self._redact(
                     "%s: TLS verification failed (%s); %s"
-                    % (url, error_reason(exc), self._tls_advice())
-                ) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                    % (url, error_reason(exc), self._tls_advice()))) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError, AttemptTimeout) as exc:
                 if get and failures < GET_RETRIES:
                     failures += 1
-                    self._sleep(BACKOFF * 2 ** (failures - 1))
+                    self._pause(BACKOFF * 2 ** (failures - 1), url)
                     continue
-                raise BackendError(
+                raise BackendError(self._redact(
                     "%s: %s; check that `url` in the config is right and the server is up"
-                    % (url, connection_reason(exc, self.timeout))) from None
+                    % (url, self._failure_reason(exc)))) from None
             status = response.status_code
             if status == 429 and rate_limited < RATE_LIMIT_RETRIES:
                 rate_limited += 1
-                self._sleep(_rate_limit_wait(response, rate_limited))
+                self._pause(_rate_limit_wait(response, rate_limited), url,
+                            "waiting out the server's rate limit (429, Retry-After) for")
                 continue
             if status >= 500 and get and failures < GET_RETRIES:
                 failures += 1
-                self._sleep(BACKOFF * 2 ** (failures - 1))
+                self._pause(BACKOFF * 2 ** (failures - 1), url)
                 continue
             if status >= 300:
                 raise self._error(url, response)
@@ -116,11 +125,45 @@ class HttpClient:
     def _send(self, method, url, params, json):
         with self._lock:
             self.request_count += 1
-        # Redirects are refused: a POST redirected becomes a GET, and a redirect to a login
-        # page must be reported, not followed.
-        return self.session.request(method, url, params=params, json=json,
-                                    timeout=self.timeout, verify=self._verify,
-                                    allow_redirects=False)
+        limit = self.timeout
+        if self.deadline is not None:
+            limit = min(limit, self.deadline.remaining())
+            if limit <= 0:
+                raise self.deadline.expired("about to ask %s" % self._redact(url))
+
+        def attempt():
+            # Redirects are refused: a POST redirected becomes a GET, and a redirect to a login
+            # page must be reported, not followed. The body is read here, within the limit.
+            response = self.session.request(method, url, params=params, json=json,
+                                            timeout=limit, verify=self._verify,
+                                            allow_redirects=False, stream=True)
+            with response:
+                response.content
+            return response
+
+        try:
+            return within(limit, attempt)
+        except AttemptTimeout:
+            if self.deadline is not None and self.deadline.remaining() <= 0:
+                raise self.deadline.expired("waiting for %s" % self._redact(url)) from None
+            raise
+
+    def _pause(self, seconds, url, doing="waiting to ask again"):
+        if self.deadline is not None and seconds >= self.deadline.remaining():
+            raise self.deadline.expired("%s %s (%g s)" % (doing, self._redact(url), seconds))
+        self._sleep(seconds)
+
+    def _failure_reason(self, exc):
+        if isinstance(exc, AttemptTimeout):
+            return ("no whole answer within %g s (timeout in the config: connect to last byte)"
+                    % self.timeout)
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            return "the answer broke off before its end (%s)" % error_reason(exc)
+        return connection_reason(exc, self.timeout)
+
+    def _redact(self, text):
+        return redact(text, self._token)
 
     def get_json(self, path_or_url, params=None):
         return self.json(self.request("GET", path_or_url, params=params))
@@ -132,7 +175,7 @@ class HttpClient:
         """The parsed body; a login page or a proxy's error page is refused by name."""
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):   # RecursionError: JSON nested too deeply
             raise BackendError(
                 "%s answered %d with %s, not JSON (a login page or a proxy in front of the "
                 "API?); check that `url` in the config is the server's base URL"
@@ -204,10 +247,10 @@ class HttpClient:
         else:
             message = "%s answered %d" % (url, status)
         if body is not None and status not in (401, 403):
-            message += ": %s" % _detail(body)
+            message += ": %s" % _detail(body, self._token)
         elif body is None and status not in (401, 403) and not 300 <= status < 400:
             message += " (%s)" % _content_kind(response)
-        return HttpError(message, url, status, body)
+        return HttpError(self._redact(message), url, status, body)
 
     def _tls_advice(self):
         if self._ca_file:
@@ -264,15 +307,18 @@ def _query(url):
 def _json_or_none(response):
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
-def _detail(body):
+def _detail(body, token):
+    """The server's error detail, shortened, without what must not be echoed (redacted before
+    it is cut, so that no part of a secret survives the cut)."""
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         text = body["detail"]
     else:
         text = json.dumps(body, sort_keys=True)
+    text = redact(text, token)
     return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
 
 
@@ -298,10 +344,11 @@ class HttpBackend:
     api = ""
     token_needs = ""
 
-    def __init__(self, config, http=None):
+    def __init__(self, config, http=None, deadline=None):
         self.http = http or HttpClient(config.url + self.api, config.token,
                                        ca_file=config.ca_file, timeout=config.timeout,
-                                       auth_hint=token_hint(config, self.token_needs))
+                                       auth_hint=token_hint(config, self.token_needs),
+                                       deadline=deadline)
 
     @property
     def request_count(self):

@@ -22,8 +22,8 @@ class SentryBackend(HttpBackend):
     api = "/api/0/"
     token_needs = TOKEN_NEEDS
 
-    def __init__(self, config, http=None):
-        super().__init__(config, http)
+    def __init__(self, config, http=None, deadline=None):
+        super().__init__(config, http, deadline)
         self.org = quote(config.organization, safe="")
 
     def list_teams(self):

@@ -20,7 +20,7 @@ def env(tmp_path, monkeypatch):
                       "team: apps\ndefinitions_dir: defs\ndsn_dir: dsn\n")
     monkeypatch.setenv("SENTRY_PUPPET_CONFIG", str(config))
     backend = FakeBackend(teams=["apps"])
-    monkeypatch.setattr(cli, "make_backend", lambda c: backend)
+    monkeypatch.setattr(cli, "make_backend", lambda config, deadline: backend)
     return tmp_path, backend
 
 

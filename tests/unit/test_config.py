@@ -58,6 +58,48 @@ def test_token_file_readable_by_others_warns(conf, tmp_path):
     assert TOKEN not in warning
 
 
+def test_run_timeout_defaults_to_15_minutes_and_can_be_set(conf):
+    assert load_config(conf(GOOD)).run_timeout == 900
+    assert load_config(conf(GOOD + "run_timeout: 120\n")).run_timeout == 120
+
+
+@pytest.mark.parametrize("token, why", [
+    (TOKEN + "\nSECONDLINE", "holds more than one line"),
+    (TOKEN + "\r\nX", "holds more than one line"),
+    (TOKEN[:10] + "\x01" + TOKEN[10:], "a character that an HTTP header cannot carry"),
+    (TOKEN[:10] + " " + TOKEN[10:], "at character 11"),
+    (TOKEN[:10] + "\u00e9" + TOKEN[10:], "cannot carry"),
+    (TOKEN[:10] + "\x85" + TOKEN[10:], "cannot carry"),   # a C1 control
+])
+@pytest.mark.parametrize("where", ["file", "env"])
+def test_a_token_a_header_cannot_carry_is_refused_naming_where_it_came_from(
+        conf, tmp_path, monkeypatch, token, why, where):
+    if where == "file":
+        (tmp_path / "token").write_text(token + "\n")
+        origin = "the API token in token_file %s" % (tmp_path / "token")
+    else:
+        monkeypatch.setenv("SENTRY_PUPPET_TOKEN", token)
+        origin = "the API token in $SENTRY_PUPPET_TOKEN"
+    with pytest.raises(ConfigError) as info:
+        load_config(conf(GOOD))
+    message = str(info.value)
+    assert origin in message and why in message
+    assert TOKEN[:10] not in message and "SECONDLINE" not in message
+
+
+def test_config_records_where_the_token_came_from(conf, tmp_path, monkeypatch):
+    assert load_config(conf(GOOD)).token_source == str(tmp_path / "token")
+    monkeypatch.setenv("SENTRY_PUPPET_TOKEN", "fromenv")
+    assert load_config(conf(GOOD)).token_source == "$SENTRY_PUPPET_TOKEN"
+
+
+def test_a_url_with_credentials_is_named_without_them(conf):
+    with pytest.raises(ConfigError) as info:
+        load_config(conf(GOOD.replace("http://127.0.0.1:8000/", "ftp://user:pa@ss@host/")))
+    assert "pa@ss" not in str(info.value) and "user" not in str(info.value)
+    assert "ftp://[redacted]@host" in str(info.value)
+
+
 def test_vhost_kept_raw(conf):
     config = load_config(conf(GOOD + "vhost:\n  server_name: s.example.com\n  listen: 443\n"))
     assert config.vhost == {"server_name": "s.example.com", "listen": 443}
@@ -74,7 +116,31 @@ def test_vhost_kept_raw(conf):
     (GOOD + "timeout: -1\n", r"timeout -1 must be"),
     (GOOD + "timeout: soon\n", r"timeout 'soon' must be"),
     (GOOD + "ca_file: /nonexistent/ca.pem\n", r"ca_file /nonexistent/ca.pem does not exist"),
-    (GOOD + "dsn_dir: [a]\n", r"dsn_dir must be a non-empty string"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: [a]"), r"dsn_dir must be a non-empty string"),
+    # Numbers: finite and in range, the message naming the key and what is allowed.
+    (GOOD + "timeout: .inf\n", r"timeout inf must be a number of seconds above 0 and at most 600 "
+                               r"\(default 10\)"),
+    (GOOD + "timeout: .nan\n", r"timeout nan must be"),
+    (GOOD + "timeout: -.inf\n", r"timeout -inf must be"),
+    (GOOD + "timeout: 1.0e+400\n", r"timeout inf must be"),
+    (GOOD + "timeout: %d\n" % 10 ** 400, r"timeout 1000.* must be"),
+    (GOOD + "timeout: 0\n", r"timeout 0 must be"),
+    (GOOD + "timeout: true\n", r"timeout True must be"),
+    (GOOD + "run_timeout: .inf\n", r"run_timeout inf must be a number of seconds above 0 and at "
+                                   r"most 86400 \(default 900\)"),
+    (GOOD + "run_timeout: -5\n", r"run_timeout -5 must be"),
+    (GOOD + "run_timeout: .nan\n", r"run_timeout nan must be"),
+    (GOOD + "run_timeout: 1.0e+12\n", r"run_timeout 1000000000000.0 must be"),
+    # A key twice is refused with its line, in config.yaml as in a definition.
+    (GOOD + "url: http://elsewhere:8000\n", r"line 7: key 'url' given twice \(first on line 2\)"),
+    # NUL in a path: one line, not os's ValueError.
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", 'dsn_dir: "a\\0b"'), r"dsn_dir 'a\\x00b' contains a NUL"),
+    (GOOD.replace("token_file: token", 'token_file: "t\\0"'), r"token_file .* contains a NUL"),
+    # dsn_dir: / would render `Alias /dsn/ "/"` and be chmodded 0755.
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /"), r"dsn_dir / is a system directory"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /etc/"), r"dsn_dir /etc/ is a system dir"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /var/lib"), r"dsn_dir /var/lib is a system"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /srv/../usr"), r"is a system directory"),
     ("backend: [bugsink\n", r"not valid YAML \(line 2"),
     ("", r"not an empty file"),
     ("- a\n- b\n", r"not list"),

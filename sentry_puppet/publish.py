@@ -15,7 +15,8 @@ def prepare_dsn_dir(dsn_dir):
     try:
         fd = os.open(dsn_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError as exc:
-        if exc.errno != errno.ELOOP:
+        # A symlink: ELOOP, or ENOTDIR with O_DIRECTORY (it is checked as the link itself).
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR) or not os.path.islink(dsn_dir):
             raise
         return ("dsn_dir %s is a symlink (to %s): its mode is left as it is, not made 0755; "
                 "Apache's user must be able to read it (or make dsn_dir the directory itself)"

@@ -9,6 +9,7 @@ import http.server
 import json
 import ssl
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 ENDPOINT = "/pdb/query/v4/resources"
@@ -23,13 +24,16 @@ def exported(app, certname, environment="production", **parameters):
 
 
 class FakePuppetDB:
-    def __init__(self, pki, resources=(), status=200, cut_after=None):
+    def __init__(self, pki, resources=(), status=200, cut_after=None, body=None, trickle=None):
         """`resources`: a list, or a callable returning an iterable (so 50,000 never need to
         be in this process's memory at once). `cut_after`: close the connection after that
-        many resources, with no closing `]`."""
+        many resources, with no closing `]`. `body`: this text as the answer instead (a
+        broken one). `trickle`: send the answer one byte every `trickle` seconds."""
         self.resources = resources
         self.status = status
         self.cut_after = cut_after
+        self.body = body
+        self.trickle = trickle
         self.queries = []
         self.requests = 0
         owner = self
@@ -49,6 +53,14 @@ class FakePuppetDB:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                if owner.body is not None or owner.trickle:
+                    text = owner.body if owner.body is not None else json.dumps(owner.resources)
+                    for char in text if owner.trickle else [text]:
+                        self._chunk(char)
+                        self.wfile.flush()
+                        time.sleep(owner.trickle or 0)
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
                 items = owner.resources() if callable(owner.resources) else owner.resources
                 batch = ["["]
                 for n, item in enumerate(items):

@@ -167,3 +167,101 @@ def test_server_dsn_hint_names_puppetdb_when_definitions_come_from_there(setup):
     with pytest.raises(ConfigError) as info:
         apply.server_dsn(config, FakeBackend(teams=["apps"]), "nope")
     assert "after its definition is in PuppetDB https://puppetdb.test:8081" in str(info.value)
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("https://k@bugsink.test/1\nSetEnv EVIL 1", "is not a DSN like"),
+    (12, "is not a string but int"),
+    (["https://k@bugsink.test/1"], "is not a string but list"),
+    ({"public": "x"}, "is not a string but dict"),
+])
+@pytest.mark.parametrize("listing_has_dsn", [True, False])
+def test_a_dsn_the_fact_would_refuse_is_never_written_and_fails_its_project_only(
+        setup, bad, why, listing_has_dsn):
+    config, define, run = setup
+    define("shop")
+    define("blog")
+    backend = FakeBackend(teams=["apps"], projects=[("shop", "apps"), ("blog", "apps")],
+                          listing_has_dsn=listing_has_dsn)
+    backend.projects["shop"] = dataclasses.replace(backend.projects["shop"], dsn=bad)
+    result = run(backend)
+    shop, = [r for r in result.apps if r.app.name == "shop"]
+    assert result.failed and why in shop.error and "'shop'" in shop.error
+    assert "\n" not in shop.error
+    assert sorted(os.listdir(config.dsn_dir)) == ["blog"]   # the other project still succeeds
+
+
+def test_server_dsn_refuses_what_is_not_a_dsn(setup):
+    config, _, _ = setup
+    backend = FakeBackend(teams=["apps"], projects=[("shop", "apps")])
+    backend.projects["shop"] = dataclasses.replace(backend.projects["shop"], dsn=["x"])
+    with pytest.raises(apply.BackendError, match="app 'shop': the DSN .* is not a string"):
+        apply.server_dsn(config, backend, "shop")
+
+
+class _Clock:
+    """A run deadline that ends after `budget` checks: deterministic, no sleeping."""
+    seconds = 900
+    setting = "run_timeout"
+
+    def __init__(self, budget):
+        self.budget = budget
+
+    def remaining(self):
+        self.budget -= 1
+        return 100.0 if self.budget >= 0 else 0.0
+
+    def expired(self, doing):
+        return apply.RunTimeout("run_timeout of 900 s reached while %s" % doing)
+
+    def check(self, doing):
+        if self.remaining() <= 0:
+            raise self.expired(doing)
+
+
+def test_a_run_out_of_time_keeps_what_it_did_and_names_what_is_left(setup):
+    config, define, run = setup
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        define(name)
+    backend = FakeBackend(teams=["apps"])
+    # Deadline checks: the lock wait, then one per project started: two get done.
+    result = run(backend, jobs=1, deadline=_Clock(budget=3))
+    done = sorted(r.app.name for r in result.apps if not r.error)
+    left = sorted(r.app.name for r in result.apps if r.left)
+    assert done == ["a1", "a2"] and left == ["a3", "a4", "a5"]
+    assert sorted(os.listdir(config.dsn_dir)) == ["a1", "a2"]
+    assert result.failed and "run_timeout of 900 s reached" in result.stopped
+    from sentry_puppet.report import sync_document, sync_errors
+    [line] = [e for e in sync_errors(result) if "left for the next run" in e]
+    assert "3 apps left for the next run: a3, a4, a5" in line
+    assert "what it did stays done" in line
+    assert sync_document(result)["stopped"] == result.stopped
+    # The next run does the rest.
+    assert not run(backend).failed and len(os.listdir(config.dsn_dir)) == 5
+
+
+def test_a_run_out_of_time_before_the_plan_changed_nothing_and_says_so(setup):
+    config, define, run = setup
+    define("a1")
+    backend = FakeBackend(teams=["apps"])
+
+    def slow_listing():
+        raise apply.RunTimeout("run_timeout of 900 s reached while waiting for http://x/teams/")
+    backend.list_teams = slow_listing
+    with pytest.raises(apply.RunTimeout) as info:
+        run(backend)
+    assert "before anything was changed on the server; every app is left for the next run" \
+        in str(info.value)
+    assert os.listdir(config.dsn_dir) == []
+
+
+def test_a_dsn_dir_symlink_keeps_its_targets_mode_and_says_so(setup, tmp_path):
+    config, define, run = setup
+    define("shop")
+    target = tmp_path / "private"
+    target.mkdir(mode=0o700)
+    os.symlink(str(target), config.dsn_dir)
+    result = run(FakeBackend(teams=["apps"]))
+    assert os.stat(str(target)).st_mode & 0o777 == 0o700
+    assert any("is a symlink" in w and "mode is left as it is" in w for w in result.warnings)
+    assert os.listdir(str(target)) == ["shop"]

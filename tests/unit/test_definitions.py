@@ -111,3 +111,26 @@ def test_majority_platform_wins(tmp_path):
 def test_missing_directory_is_a_problem_not_a_crash(tmp_path):
     defs = load_definitions(str(tmp_path / "nope"), "apps")
     assert defs.apps == [] and "definitions directory" in defs.problems[0]
+
+
+def test_only_regular_files_are_read_a_fifo_does_not_block(tmp_path):
+    write(tmp_path, "good.yaml", b"project: good\n")
+    os.mkfifo(str(tmp_path / "x.yaml"))      # nobody writes to it: a read would block forever
+    os.mkdir(str(tmp_path / "dir.yaml"))
+    os.symlink(str(tmp_path / "good.yaml"), str(tmp_path / "link.yaml"))
+    defs = load_definitions(str(tmp_path), "apps")
+    assert [a.name for a in defs.apps] == ["good"]
+    problems = "\n".join(defs.problems)
+    assert "x.yaml: is not a regular file (a FIFO" in problems
+    assert "dir.yaml: " in problems
+    assert "link.yaml: is a symlink; definitions are read from regular files only" in problems
+
+
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path):
+    write(tmp_path, "twice.yaml", b"project: shop\nplatform: ruby\nproject: blog\n")
+    write(tmp_path, "good.yaml", b"project: good\n")
+    defs = load_definitions(str(tmp_path), "apps")
+    assert [a.name for a in defs.apps] == ["good"]
+    [problem] = defs.problems
+    assert problem == ("%s: not valid YAML (line 3: key 'project' given twice (first on line "
+                       "1); keep one)" % (tmp_path / "twice.yaml"))

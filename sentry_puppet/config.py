@@ -279,6 +279,9 @@ def _string(path, values, key):
 
 def _path(path, base, values, key):
     if values[key] is None:
+        if DEFAULTS[key] is not None:   # null where a path is needed: not "no path"
+            raise ConfigError("%s: %s must be a path, not null (default %s)"
+                              % (path, key, DEFAULTS[key]))
         return None
     # Relative paths are taken from the config file's directory, not the caller's.
     return os.path.join(base, _string(path, values, key))
@@ -291,6 +294,7 @@ def _reason(exc):
 def _yaml_reason(exc):
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    problem = " ".join(problem.split())   # PyYAML's reader errors span lines: one line here
     if mark is not None:
         return "line %d: %s" % (mark.line + 1, problem)
     return problem

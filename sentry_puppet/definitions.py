@@ -106,7 +106,8 @@ def _read_file(path):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = "line %d: " % (mark.line + 1) if mark is not None else ""
-        return None, "not valid YAML (%s%s)" % (where, getattr(exc, "problem", None) or exc)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())   # one line
+        return None, "not valid YAML (%s%s)" % (where, problem)
     if raw is None:
         return None, "is empty; it needs at least `project: <app name>`"
     if not isinstance(raw, dict):

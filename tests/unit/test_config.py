@@ -131,6 +131,12 @@ def test_vhost_kept_raw(conf):
     (GOOD + "run_timeout: -5\n", r"run_timeout -5 must be"),
     (GOOD + "run_timeout: .nan\n", r"run_timeout nan must be"),
     (GOOD + "run_timeout: 1.0e+12\n", r"run_timeout 1000000000000.0 must be"),
+    # Found by tests/unit/test_hostile_properties.py: null where a path is needed, and
+    # PyYAML's two-line reader error.
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: null"), r"dsn_dir must be a path, not null"),
+    (GOOD.replace("definitions_dir: defs", "definitions_dir: ~"), r"definitions_dir must be a path"),
+    ("\x1f", r"not valid YAML \(unacceptable character #x001f: control characters are not "
+             r"allowed in \"<unicode string>\", position 0\)$"),
     # A key twice is refused with its line, in config.yaml as in a definition.
     (GOOD + "url: http://elsewhere:8000\n", r"line 7: key 'url' given twice \(first on line 2\)"),
     # NUL in a path: one line, not os's ValueError.

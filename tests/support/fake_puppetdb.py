@@ -55,11 +55,14 @@ class FakePuppetDB:
                 self.end_headers()
                 if owner.body is not None or owner.trickle:
                     text = owner.body if owner.body is not None else json.dumps(owner.resources)
-                    for char in text if owner.trickle else [text]:
-                        self._chunk(char)
-                        self.wfile.flush()
-                        time.sleep(owner.trickle or 0)
-                    self.wfile.write(b"0\r\n\r\n")
+                    try:
+                        for char in text if owner.trickle else [text]:
+                            self._chunk(char)
+                            self.wfile.flush()
+                            time.sleep(owner.trickle or 0)
+                        self.wfile.write(b"0\r\n\r\n")
+                    except OSError:
+                        self.close_connection = True   # the reader gave up on us: the point
                     return
                 items = owner.resources() if callable(owner.resources) else owner.resources
                 batch = ["["]

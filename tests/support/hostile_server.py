@@ -17,7 +17,8 @@ import time
 
 class HostileServer:
     def __init__(self, mode, status=500, interval=1.0, retry_after="3600"):
-        self.mode, self.status, self.interval, self.retry_after = mode, status, interval, retry_after
+        self.mode, self.status, self.interval = mode, status, interval
+        self.retry_after = retry_after
         self.requests = 0
         owner = self
 

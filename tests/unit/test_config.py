@@ -116,7 +116,8 @@ def test_vhost_kept_raw(conf):
     (GOOD + "timeout: -1\n", r"timeout -1 must be"),
     (GOOD + "timeout: soon\n", r"timeout 'soon' must be"),
     (GOOD + "ca_file: /nonexistent/ca.pem\n", r"ca_file /nonexistent/ca.pem does not exist"),
-    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: [a]"), r"dsn_dir must be a non-empty string"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: [a]"),
+     r"dsn_dir must be a non-empty string"),
     # Numbers: finite and in range, the message naming the key and what is allowed.
     (GOOD + "timeout: .inf\n", r"timeout inf must be a number of seconds above 0 and at most 600 "
                                r"\(default 10\)"),
@@ -134,13 +135,15 @@ def test_vhost_kept_raw(conf):
     # Found by tests/unit/test_hostile_properties.py: null where a path is needed, and
     # PyYAML's two-line reader error.
     (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: null"), r"dsn_dir must be a path, not null"),
-    (GOOD.replace("definitions_dir: defs", "definitions_dir: ~"), r"definitions_dir must be a path"),
+    (GOOD.replace("definitions_dir: defs", "definitions_dir: ~"),
+     r"definitions_dir must be a path"),
     ("\x1f", r"not valid YAML \(unacceptable character #x001f: control characters are not "
              r"allowed in \"<unicode string>\", position 0\)$"),
     # A key twice is refused with its line, in config.yaml as in a definition.
     (GOOD + "url: http://elsewhere:8000\n", r"line 7: key 'url' given twice \(first on line 2\)"),
     # NUL in a path: one line, not os's ValueError.
-    (GOOD.replace("dsn_dir: /var/lib/x/dsn", 'dsn_dir: "a\\0b"'), r"dsn_dir 'a\\x00b' contains a NUL"),
+    (GOOD.replace("dsn_dir: /var/lib/x/dsn", 'dsn_dir: "a\\0b"'),
+     r"dsn_dir 'a\\x00b' contains a NUL"),
     (GOOD.replace("token_file: token", 'token_file: "t\\0"'), r"token_file .* contains a NUL"),
     # dsn_dir: / would render `Alias /dsn/ "/"` and be chmodded 0755.
     (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /"), r"dsn_dir / is a system directory"),

@@ -1,4 +1,14 @@
-#!/usr/bin/env python3
+#!/bin/sh
+# Facter starts a fact through its #! line, and `python3` is not on every host: a minimal
+# RHEL 8 has only /usr/libexec/platform-python (a 3.6). So sh starts the first one found. To
+# Python the sh part below is a string; sh reads no further than its exec or exit.
+''':'
+if command -v python3 >/dev/null 2>&1; then exec python3 "$0" "$@"; fi
+if [ -x /usr/libexec/platform-python ]; then exec /usr/libexec/platform-python "$0" "$@"; fi
+why="no python3 in PATH=$PATH and no /usr/libexec/platform-python"
+echo "sentry_apps: no app facts this run: $why; install python3" >&2
+exit 0
+'''
 """Facter external fact: the apps deployed on this host, their language and their DSN.
 
 Prints one JSON document that Facter 4 reads as facts:
@@ -7,7 +17,7 @@ Prints one JSON document that Facter 4 reads as facts:
   <key>_dsn       "https://...@sentry/7"     only when a DSN is known
   sentry_apps     {"Foo-Bar": {"lang", "path", "key", "lang_from", "dsn"?}}
 
-It runs on every Puppet run, before any catalog, with whatever python3 the host has: standard
+It runs on every Puppet run, before any catalog, with whatever Python 3 the host has: standard
 library only, Python 3.6+, and it never breaks a run. Whatever happens it exits 0 with the
 facts it could determine; each problem is one line on stderr naming the app and the cause.
 Configuration: /etc/sentry_puppet/facts.conf, or $SENTRY_PUPPET_FACTS_CONFIG (see docs/facts.md).

@@ -6,7 +6,8 @@ Each case runs in a private mount namespace (`unshare --mount`, root; nothing le
 machine): a tmpfs over /usr/libexec, every `python3*` on the PATH hidden under an empty
 non-executable file, and /usr/libexec/platform-python, when the case has one, a one-line wrapper
 that notes its start and execs the real CPython 3.6 (pyenv's finds its standard library by its
-own prefix). The facts must equal those Debian's python3 prints for the same tree."""
+own prefix). /bin/sh is dash (Debian's) or bash in POSIX mode (RHEL's). The facts must equal
+those Debian's python3 prints for the same tree."""
 import json
 import os
 import shutil
@@ -27,6 +28,8 @@ FACTER_ENV = {"LC_ALL": "C", "LANG": "C"}
 SETUP = r"""
 set -e
 mount -t tmpfs -o mode=0755 tmpfs /usr/libexec
+# RHEL's /bin/sh is bash (in POSIX mode, started as sh); Debian's is dash.
+if [ -n "$SH_IS_BASH" ]; then mount --bind /bin/bash /bin/sh; fi
 IFS=:
 for dir in $PATH; do
     for python in "$dir"/python3*; do
@@ -69,8 +72,9 @@ def host(tmp_path):
             pytest.fail(message)
         pytest.skip(message)
 
-    def run(command, platform_python=None, first_path=None):
+    def run(command, platform_python=None, first_path=None, sh="dash"):
         env = dict(os.environ, PATH=PATH, HIDDEN=str(hidden), STARTS=str(starts),
+                   SH_IS_BASH="1" if sh == "bash" else "",
                    FIRST_PATH=first_path + ":" if first_path else "",
                    PLATFORM_PYTHON=platform_python or "",
                    SENTRY_PUPPET_FACTS_CONFIG=str(config), HOME=str(tmp_path), **FACTER_ENV)
@@ -119,9 +123,10 @@ def test_the_old_start_up_line_cannot_start_there(host, tmp_path):
     assert result.returncode in (126, 127) and "python3" in result.stderr
 
 
+@pytest.mark.parametrize("sh", ["dash", "bash"])
 @pytest.mark.parametrize("fact", [FACT, SHIPPED / FACT.name], ids=["facts", "facts.d"])
-def test_only_platform_python_the_fact_starts_under_it(host, fact):
-    result = host([str(fact)], platform_python=need_python36())
+def test_only_platform_python_the_fact_starts_under_it(host, fact, sh):
+    result = host([str(fact)], platform_python=need_python36(), sh=sh)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == debian_facts(host)
     # The wrapper noted its start, with the fact's own path: platform-python ran it.
@@ -153,8 +158,9 @@ def test_python3_on_the_path_comes_first(host, tmp_path):
     assert not host.starts.exists()
 
 
-def test_no_python_at_all_no_facts_exit_0_and_why(host):
-    result = host([str(FACT)])
+@pytest.mark.parametrize("sh", ["dash", "bash"])
+def test_no_python_at_all_no_facts_exit_0_and_why(host, sh):
+    result = host([str(FACT)], sh=sh)
     assert result.returncode == 0
     assert result.stdout == ""
     assert result.stderr == (

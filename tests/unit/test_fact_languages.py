@@ -138,6 +138,8 @@ def test_the_documented_table_is_the_facts_table():
             manifest, lock = pair.split(" + ")
             locks[manifest.strip("`")] = " ".join(l.strip("`") for l in lock.split("/"))
     assert locks == fact.LOCK_FILES
+    # every manifest with a lock is a marker of the table (else the rule would skip it)
+    assert {manifest for manifest, _, _ in fact.LOCKED_MANIFESTS} == set(fact.LOCK_FILES)
 
 
 # -- workspace files and lock files ----------------------------------------------------------

@@ -1,4 +1,14 @@
-#!/usr/bin/env python3
+#!/bin/sh
+# Facter starts a fact through its #! line, and `python3` is not on every host: a minimal
+# RHEL 8 has only /usr/libexec/platform-python (a 3.6). So sh starts the first one found. To
+# Python the sh part below is a string; sh reads no further than its exec or exit.
+''':'
+if command -v python3 >/dev/null 2>&1; then exec python3 "$0" "$@"; fi
+if [ -x /usr/libexec/platform-python ]; then exec /usr/libexec/platform-python "$0" "$@"; fi
+why="no python3 in PATH=$PATH and no /usr/libexec/platform-python"
+echo "sentry_apps: no app facts this run: $why; install python3" >&2
+exit 0
+'''
 """Facter external fact: the apps deployed on this host, their language and their DSN.
 
 Prints one JSON document that Facter 4 reads as facts:
@@ -7,7 +17,7 @@ Prints one JSON document that Facter 4 reads as facts:
   <key>_dsn       "https://...@sentry/7"     only when a DSN is known
   sentry_apps     {"Foo-Bar": {"lang", "path", "key", "lang_from", "dsn"?}}
 
-It runs on every Puppet run, before any catalog, with whatever python3 the host has: standard
+It runs on every Puppet run, before any catalog, with whatever Python 3 the host has: standard
 library only, Python 3.6+, and it never breaks a run. Whatever happens it exits 0 with the
 facts it could determine; each problem is one line on stderr naming the app and the cause.
 Configuration: /etc/sentry_puppet/facts.conf, or $SENTRY_PUPPET_FACTS_CONFIG (see docs/facts.md).
@@ -78,6 +88,30 @@ LANGUAGE_MARKERS = [
     # last: the asset pipeline's files
     ("node", "package.json node_modules"),
 ]
+# Workspace files gather projects (Gradle's settings, a .NET solution and its directory-wide
+# settings, a Go workspace) and do not tell what this directory deploys; another language's
+# manifest beside the lock file its tool wrote does. So a workspace file counts only while no
+# other language's manifest sits here with its lock: a Dart pub workspace (pubspec.yaml,
+# pubspec.lock) holding a go.work is Dart. package.json has no entry: every asset pipeline
+# carries one with its lock (why it ranks last).
+WORKSPACE_MARKERS = frozenset("settings.gradle settings.gradle.kts *.slnx *.sln global.json "
+                              "Directory.Build.props Directory.Packages.props go.work".split())
+LOCK_FILES = {  # manifest -> the lock files its tools write beside it
+    "mix.exs": "mix.lock",
+    "Gemfile": "Gemfile.lock",
+    "gems.rb": "gems.locked",
+    "composer.json": "composer.lock",
+    "pyproject.toml": "uv.lock poetry.lock pdm.lock",
+    "Pipfile": "Pipfile.lock",
+    "build.gradle": "gradle.lockfile",
+    "build.gradle.kts": "gradle.lockfile",
+    "*.csproj": "packages.lock.json",
+    "*.fsproj": "packages.lock.json",
+    "*.vbproj": "packages.lock.json",
+    "go.mod": "go.sum",
+    "Cargo.toml": "Cargo.lock",
+    "pubspec.yaml": "pubspec.lock",
+}
 ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 HOST_CHARS = ALNUM | frozenset(".-")
 PATH_CHARS = ALNUM | frozenset("._~-/")
@@ -365,12 +399,15 @@ def _marker_index():
     """LANGUAGE_MARKERS as lookup tables, each marker with its rank (lower wins) ->
     (exact {name: (rank, lang)}, by_extension {".json": [(".deps.json", rank, lang), ...]},
      prefixes [(prefix, rank, lang)], nested [(rank, lang, directory, marker)],
-     the first rank a pattern holds: an exact hit above it needs no look at each name)."""
-    exact, by_extension, prefixes, nested = {}, {}, [], []
+     the first rank a pattern holds: an exact hit above it needs no look at each name,
+     workspaces {rank: lang} of the WORKSPACE_MARKERS)."""
+    exact, by_extension, prefixes, nested, workspaces = {}, {}, [], [], {}
     rank, first_pattern = 0, None
     for lang, markers in LANGUAGE_MARKERS:
         for marker in markers.split():
             rank += 1
+            if marker in WORKSPACE_MARKERS:
+                workspaces[rank] = lang
             if "/" in marker:
                 nested.append((rank, lang) + tuple(marker.split("/", 1)))
                 continue
@@ -383,32 +420,61 @@ def _marker_index():
                 exact.setdefault(marker, (rank, lang))
                 continue
             first_pattern = first_pattern or rank
-    return exact, by_extension, prefixes, nested, first_pattern
+    return exact, by_extension, prefixes, nested, first_pattern, workspaces
 
 
 MARKERS = _marker_index()
 PREFIXES = tuple(prefix for prefix, _, _ in MARKERS[2])
+LOCKED_MANIFESTS = [(manifest, frozenset(LOCK_FILES[manifest].split()), lang)
+                    for lang, markers in LANGUAGE_MARKERS for manifest in markers.split()
+                    if manifest in LOCK_FILES]
 
 
 def best_marker(names):
-    """-> (rank, name, lang) of the listing's best marker, or None. Exact names by a set
-    intersection; the patterns, one dict lookup per name, only when an exact hit does not
-    already beat them all (a Gemfile, a pom.xml): this runs for every app on every Puppet run."""
-    exact, by_extension, prefixes, _, first_pattern = MARKERS
-    best = min(((exact[name][0], name, exact[name][1]) for name in exact.keys() & set(names)),
-               default=None)
+    """-> (rank, name, lang) of the listing's best marker, or None. A workspace file that
+    another language's manifest and lock file outweigh is passed over (WORKSPACE_MARKERS)."""
+    best = _best_marker(names)
+    workspaces = MARKERS[5]
+    if best is None or best[0] not in workspaces:
+        return best
+    locked = locked_languages(names)
+    if not locked - {best[2]}:
+        return best
+    # Rare: look again without the workspace files of every language but the locked one.
+    return _best_marker(names, skip={rank for rank, lang in workspaces.items()
+                                     if locked - {lang}})
+
+
+def _best_marker(names, skip=()):
+    """Exact names by a set intersection; the patterns, one dict lookup per name, only when an
+    exact hit does not already beat them all (a Gemfile, a pom.xml): this runs for every app on
+    every Puppet run. Markers whose rank is in `skip` do not count."""
+    exact, by_extension, prefixes, _, first_pattern, _ = MARKERS
+    best = min(((exact[name][0], name, exact[name][1]) for name in exact.keys() & set(names)
+                if exact[name][0] not in skip), default=None)
     if best is not None and best[0] < first_pattern:
         return best
     for name in names:
         dot = name.rfind(".")
         for suffix, rank, lang in (by_extension.get(name[dot:], ()) if dot > 0 else ()):
-            if name.endswith(suffix) and (best is None or (rank, name) < best[:2]):
+            if (name.endswith(suffix) and (best is None or (rank, name) < best[:2])
+                    and rank not in skip):
                 best = (rank, name, lang)
         if name.startswith(PREFIXES):
             for prefix, rank, lang in prefixes:
-                if name.startswith(prefix) and (best is None or (rank, name) < best[:2]):
+                if (name.startswith(prefix) and (best is None or (rank, name) < best[:2])
+                        and rank not in skip):
                     best = (rank, name, lang)
     return best
+
+
+def locked_languages(names):
+    """The languages whose manifest lies in this listing beside one of its lock files."""
+    present = set(names)
+    return {lang for manifest, locks, lang in LOCKED_MANIFESTS
+            if not present.isdisjoint(locks)
+            and (any(name.endswith(manifest[1:]) for name in names) if manifest[0] == "*"
+                 else manifest in present)}
 
 
 def detect_language(path):

@@ -4,6 +4,8 @@
 # `bugsink==$version` (a new version upgrades, migrates and restarts what serves it), its
 # configuration from these parameters, the migrations, an admin user, an API token created once
 # into a 0600 file, Apache with mod_ssl and mod_wsgi, and the snappea worker.
+# Debian family only (Debian 12 and 13 are tested): on another OS family it fails at compile
+# time, naming that family.
 #
 # With `sentry::server` on the same node, declared before or after this class, that class needs
 # no token, no CA and, in its `vhost`, only `server_name`: this class writes
@@ -95,6 +97,14 @@ class sentry::bugsink (
   Boolean $single_team = false,
   Boolean $phone_home = false,
 ) {
+  # The Sentry host is tested on the Debian family only (package names, paths, Apache's layout
+  # and user): elsewhere fail at compile time, before anything is installed.
+  $os_family = pick($facts.dig('os', 'family'), 'unknown')
+  if $os_family != 'Debian' {
+    fail("sentry::bugsink: this node's OS family is ${os_family}; the Sentry host's classes (sentry::server, \
+sentry::bugsink) support the Debian family only (tested on Debian 12 and 13). App servers of the \
+Debian or RedHat family take sentry::client.")
+  }
   if ($admin_email == undef) != ($admin_password == undef) {
     fail('sentry::bugsink: give both admin_email and admin_password (the superuser), or neither')
   }

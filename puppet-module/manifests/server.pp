@@ -14,6 +14,9 @@
 # the catalog collects them into one file each in `definitions_dir`, purged of retired hosts'.
 # Projects on the server are never deleted.
 #
+# Debian family only (Debian 12 and 13 are tested): on another OS family it fails at compile
+# time, naming that family. App servers of the RedHat family take `sentry::client`.
+#
 # @example With the embedded default: Bugsink under Apache's mod_wsgi (docs/vhost.md)
 #   class { 'sentry::server':
 #     backend        => 'bugsink',
@@ -125,6 +128,14 @@ class sentry::server (
   Hash[Enum['url', 'ca_file', 'cert_file', 'key_file'], String[1]] $puppetdb = {},
   Boolean $sync_timer = true,
 ) {
+  # The Sentry host is tested on the Debian family only (package names, paths, Apache's layout
+  # and user): elsewhere fail at compile time, before anything is installed.
+  $os_family = pick($facts.dig('os', 'family'), 'unknown')
+  if $os_family != 'Debian' {
+    fail("sentry::server: this node's OS family is ${os_family}; the Sentry host's classes (sentry::server, \
+sentry::bugsink) support the Debian family only (tested on Debian 12 and 13). App servers of the \
+Debian or RedHat family take sentry::client.")
+  }
   if $token and $token_file {
     fail("sentry::server: both `token` and `token_file` (${token_file}) are given; give one: \
 `token` is written to ${config_dir}/token, `token_file` names a file that already holds it.")

@@ -124,6 +124,82 @@ def test_the_documented_table_is_the_facts_table():
     text = (REPO / "docs" / "facts.md").read_text("utf-8")
     rows = [line.split("|") for line in text.splitlines()
             if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
-    documented = [(cells[2].strip(), " ".join(m.strip(" `") for m in cells[3].split(",")))
-                  for cells in rows]
+    markers = [[m.strip() for m in cells[3].split(",")] for cells in rows]
+    documented = [(cells[2].strip(), " ".join(m.replace(" (workspace)", "").strip("`")
+                                              for m in row))
+                  for cells, row in zip(rows, markers)]
     assert documented == fact.LANGUAGE_MARKERS
+    workspaces = {m.replace(" (workspace)", "").strip("`") for row in markers for m in row
+                  if m.endswith(" (workspace)")}
+    assert workspaces == fact.WORKSPACE_MARKERS
+    locks = {}
+    for cells in rows:
+        for pair in filter(None, (p.strip() for p in cells[4].split(";"))):
+            manifest, lock = pair.split(" + ")
+            locks[manifest.strip("`")] = " ".join(l.strip("`") for l in lock.split("/"))
+    assert locks == fact.LOCK_FILES
+    # every manifest with a lock is a marker of the table (else the rule would skip it)
+    assert {manifest for manifest, _, _ in fact.LOCKED_MANIFESTS} == set(fact.LOCK_FILES)
+
+
+# -- workspace files and lock files ----------------------------------------------------------
+# A workspace file gathers projects (Gradle's settings.gradle, a .NET solution and its
+# directory-wide settings, go.work) and does not say what this directory deploys; another
+# language's manifest with the lock file its tool wrote beside it does. A Dart pub workspace
+# (pubspec.yaml, pubspec.lock) that also holds a go.work is a Dart app.
+WORKSPACES = [("java", "settings.gradle"), ("java", "settings.gradle.kts"),
+              ("dotnet", "Shop.slnx"), ("dotnet", "Shop.sln"), ("dotnet", "global.json"),
+              ("dotnet", "Directory.Build.props"), ("dotnet", "Directory.Packages.props"),
+              ("go", "go.work")]
+LOCKED = [("elixir", "mix.exs", "mix.lock"), ("ruby", "Gemfile", "Gemfile.lock"),
+          ("ruby", "gems.rb", "gems.locked"), ("php", "composer.json", "composer.lock"),
+          ("python", "pyproject.toml", "uv.lock"), ("python", "pyproject.toml", "poetry.lock"),
+          ("python", "pyproject.toml", "pdm.lock"), ("python", "Pipfile", "Pipfile.lock"),
+          ("java", "build.gradle", "gradle.lockfile"),
+          ("java", "build.gradle.kts", "gradle.lockfile"),
+          ("dotnet", "Shop.csproj", "packages.lock.json"),
+          ("dotnet", "Shop.fsproj", "packages.lock.json"),
+          ("dotnet", "Shop.vbproj", "packages.lock.json"),
+          ("go", "go.mod", "go.sum"), ("rust", "Cargo.toml", "Cargo.lock"),
+          ("dart", "pubspec.yaml", "pubspec.lock")]
+PAIRS = [(workspace, manifest, lock, lang)
+         for workspace_lang, workspace in WORKSPACES
+         for lang, manifest, lock in LOCKED if lang != workspace_lang]
+
+
+@pytest.mark.parametrize("workspace, manifest, lock, lang", PAIRS,
+                         ids=["%s vs %s+%s" % pair[:3] for pair in PAIRS])
+def test_a_workspace_file_yields_to_another_languages_manifest_and_lock(
+        tmp_path, workspace, manifest, lock, lang):
+    app = build(tmp_path / "app", [workspace, manifest, lock, "README.md", "lib/"])
+    assert fact.detect_language(str(app)) == (lang, os.path.join(str(app), manifest))
+
+
+def test_the_dart_pub_workspace_with_a_go_work_is_dart(tmp_path):
+    app = build(tmp_path / "app", ["pubspec.yaml", "pubspec.lock", "go.work", "packages/",
+                                   "analysis_options.yaml"])
+    assert fact.detect_language(str(app)) == ("dart", os.path.join(str(app), "pubspec.yaml"))
+
+
+@pytest.mark.parametrize("entries, lang, decided_by", [
+    # without its lock file a manifest proves less (a Cargo.toml of a helper crate): the rank
+    # decides as before
+    (["go.work", "pubspec.yaml"], "go", "go.work"),
+    (["Shop.sln", "Cargo.toml", "src/"], "dotnet", "Shop.sln"),
+    (["settings.gradle", "go.mod"], "java", "settings.gradle"),
+    # package.json and its lock are in every asset pipeline: no manifest for this rule
+    (["settings.gradle", "package.json", "package-lock.json"], "java", "settings.gradle"),
+    (["go.work", "package.json", "yarn.lock"], "go", "go.work"),
+    # the workspace's own language with its lock: the table's order, as before
+    (["go.work", "go.mod", "go.sum"], "go", "go.mod"),
+    (["settings.gradle", "build.gradle", "gradle.lockfile"], "java", "build.gradle"),
+    # two workspaces and one locked manifest: both workspaces yield to it
+    (["Shop.sln", "go.work", "Cargo.toml", "Cargo.lock"], "rust", "Cargo.toml"),
+    # a workspace of the locked manifest's language stays in the race
+    (["Shop.sln", "go.work", "go.mod", "go.sum"], "go", "go.mod"),
+], ids=["lockless manifest", "lockless crate", "go.mod without go.sum", "node asset pipeline",
+        "yarn asset pipeline", "own language", "gradle locking", "two workspaces",
+        "own workspace stays"])
+def test_what_the_workspace_rule_leaves_alone(tmp_path, entries, lang, decided_by):
+    app = build(tmp_path / "app", entries)
+    assert fact.detect_language(str(app)) == (lang, os.path.join(str(app), decided_by))

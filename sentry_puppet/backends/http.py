@@ -64,6 +64,7 @@ class HttpClient:
         self.request_count = 0
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._fresh_connections = False   # set once a connection was lost
         # Given per request: requests lets $REQUESTS_CA_BUNDLE override a session's verify.
         self._verify = ca_file or True
         self._ca_file = ca_file
@@ -98,6 +99,8 @@ class HttpClient:
                     % (url, error_reason(exc), self._tls_advice())
                 ) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if isinstance(exc, requests.exceptions.ConnectionError):
+                    self._lost_connection()
                 if get and failures < GET_RETRIES:
                     failures += 1
                     self._sleep(BACKOFF * 2 ** (failures - 1))
@@ -123,9 +126,22 @@ class HttpClient:
             self.request_count += 1
         # Redirects are refused: a POST redirected becomes a GET, and a redirect to a login
         # page must be reported, not followed.
-        return self.session.request(method, url, params=params, json=json,
-                                    timeout=self.timeout, verify=self._verify,
-                                    allow_redirects=False)
+        options = dict(params=params, json=json, timeout=self.timeout, verify=self._verify,
+                       allow_redirects=False)
+        if not self._fresh_connections:
+            return self.session.request(method, url, **options)
+        # A session of its own: its one connection is closed with it, never reused.
+        with requests.Session() as session:
+            session.auth, session.headers = self.session.auth, self.session.headers
+            return session.request(method, url, **options)
+
+    def _lost_connection(self):
+        """A connection was reset or refused. A server that closes after each answer without
+        saying so (uWSGI's bare HTTP listener, `sentry run web`), or a load balancer dropping
+        idle connections, leaves connections in the pool that look open: a retry on one of
+        them fails the same way. So the retry, and every request of this run after it, goes
+        on a fresh connection of its own."""
+        self._fresh_connections = True
 
     def get_json(self, path_or_url, params=None):
         return self.json(self.request("GET", path_or_url, params=params))

@@ -9,7 +9,7 @@ answers 409, an unknown platform 400, Link-header pagination with results="true|
 422 for validation errors, 500 for a duplicate project slug.
 
 Knobs for the failure tests are attributes and methods (`rate_limit`, `fail_next`,
-`platforms`, `refuse_token`, `hidden`); `requests` records (method, path, query) of every request.
+`platforms`, `refuse_token`, `hidden`, `drop_after_answer`); `requests` records (method, path, query) of every request.
 Command line (for manual runs): python -m tests.support.fake_sentry [PROJECTS]
 """
 import http.server
@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import re
+import select
 import threading
 import time
 import uuid
@@ -108,6 +109,10 @@ class FakeSentry:
         self.platforms = set(PLATFORMS)
         self.refuse_token = False
         self.hidden = set()          # project slugs left out of listings: made by a racing run
+        # Like uWSGI's bare listener (`sentry run web`): answer HTTP/1.1 without
+        # `Connection: close`, then close. The close waits for the client's next request on
+        # that connection, so the race a real client loses now and then is lost every time.
+        self.drop_after_answer = False
         self.requests = []
         self._schema = load_schema()
         self._lock = threading.Lock()
@@ -231,6 +236,10 @@ class FakeSentry:
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+        if self.drop_after_answer:
+            handler.wfile.flush()
+            select.select([handler.connection], [], [], 2.0)
+            handler.close_connection = True
 
     def _route(self, handler, method, path, query, raw):
         if handler.headers.get("Authorization") != "Bearer " + self.token or self.refuse_token:

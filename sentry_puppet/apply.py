@@ -25,6 +25,11 @@ class AppResult:
     action: str                      # create | adopt | unchanged
     error: Optional[str] = None
     dsn_written: bool = False
+    team: Optional[str] = None       # the team its project is in on the server, when it exists
+
+    @property
+    def shown_team(self):
+        return self.team or self.app.team
 
 
 @dataclasses.dataclass
@@ -101,8 +106,9 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
                      dsn_files, refresh_dsn=refresh_dsn)
     results = [AppResult(app, "create") for app in plan.projects_to_create]
     existing = {app.name: project for app, project in plan.adopt + plan.unchanged}
-    results += [AppResult(app, "adopt") for app, _ in plan.adopt]
-    results += [AppResult(app, "unchanged") for app, _ in plan.unchanged]
+    results += [AppResult(app, "adopt", team=project.team) for app, project in plan.adopt]
+    results += [AppResult(app, "unchanged", team=project.team)
+                for app, project in plan.unchanged]
     warnings = definitions.warnings + [
         "app %r: its project %r is in team %r, not %r as defined; used where it is (projects "
         "are never moved)" % (app.name, project.slug, project.team, app.team)

@@ -236,3 +236,17 @@ def test_sync_report_lines_exactly(env, capsys):
     assert err == ("sentry-puppet: %s\n"
                    "sentry-puppet: app broken: http://bugsink.test/api/projects/ answered 500 "
                    "(server error)\n" % bad)
+
+
+def test_a_project_in_another_team_is_shown_where_it_is_with_a_warning(env, capsys):
+    tmp_path, backend = env
+    backend.teams["ops"] = backend.teams["apps"].__class__(slug="ops", ref="team-ops")
+    backend._add("legacy", "legacy", "ops", platform="php")
+    define(tmp_path, "legacy.yaml", "project: legacy\nplatform: php\nsource: app01\n")
+    code, out, err = run(capsys, "sync")
+    assert code == 0
+    assert "~ project legacy (php) in ops exists: DSN file to write  from app01\n" in out
+    assert err == ("sentry-puppet: warning: app 'legacy': its project 'legacy' is in team "
+                   "'ops', not 'apps' as defined; used where it is (projects are never moved)\n")
+    code, out, err = run(capsys, "sync", "--json", "-v")
+    assert json.loads(out)["projects"][0]["team"] == "ops"

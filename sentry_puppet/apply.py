@@ -44,6 +44,7 @@ class SyncResult:
     requests: int = 0
     origin: str = ""                 # where the definitions came from
     definition_count: int = 0        # definitions read there (files or resources)
+    new_projects_get: str = ""       # the config's settings for a new project, when not default
 
     @property
     def failed(self):
@@ -116,7 +117,8 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress):
     result = SyncResult(dry_run, results, list(plan.teams_to_create) if dry_run else [], {},
                         definitions.problems, warnings,
                         orphans(dsn_files, [a.name for a in definitions.apps]),
-                        origin=definitions.origin, definition_count=definitions.file_count)
+                        origin=definitions.origin, definition_count=definitions.file_count,
+                        new_projects_get=backend.settings.describe())
     if dry_run:
         return result
 

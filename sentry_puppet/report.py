@@ -21,6 +21,8 @@ def sync_text(result, verbose):
         head = "%s (%s) in %s" % (r.app.slug, r.app.platform, r.shown_team)
         if r.action == "create":
             line = "+ project %s" % head
+            if result.new_projects_get:
+                line += " (%s)" % result.new_projects_get
         elif r.action == "adopt":
             line = "~ project %s exists: DSN file to write" % head
         elif r.dsn_written:

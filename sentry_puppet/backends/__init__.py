@@ -45,6 +45,7 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
     request_count: int   # HTTP requests sent so far (the benchmark and -v report it)
+    settings: "ProjectSettings"   # what a project created here gets (config.ProjectSettings)
 
 
 def make_backend(config) -> "Backend":

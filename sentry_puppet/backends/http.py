@@ -149,6 +149,9 @@ class HttpClient:
     def post_json(self, path_or_url, body):
         return self.json(self.request("POST", path_or_url, json=body))
 
+    def put_json(self, path_or_url, body):
+        return self.json(self.request("PUT", path_or_url, json=body))
+
     def json(self, response):
         """The parsed body; a login page or a proxy's error page is refused by name."""
         try:
@@ -346,6 +349,7 @@ class HttpBackend:
     token_needs = ""
 
     def __init__(self, config, http=None):
+        self.settings = config.settings     # what a project this run creates gets
         self.http = http or HttpClient(config.url + self.api, config.token,
                                        ca_file=config.ca_file, timeout=config.timeout,
                                        auth_hint=token_hint(config, self.token_needs))

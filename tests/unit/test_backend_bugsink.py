@@ -7,6 +7,7 @@ import responses
 
 from sentry_puppet.backends import BackendError, Project, Team, make_backend
 from sentry_puppet.backends.bugsink import BugsinkBackend
+from sentry_puppet.config import ProjectSettings
 
 URL = "https://bugsink.test"
 API = URL + "/api/canonical/0/"
@@ -35,7 +36,7 @@ def created(id, name, team=APPS):
 @pytest.fixture
 def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
-    config = types.SimpleNamespace(backend="bugsink", url=URL, token=TOKEN, ca_file=None,
+    config = types.SimpleNamespace(settings=ProjectSettings(), backend="bugsink", url=URL, token=TOKEN, ca_file=None,
                                    timeout=5, token_file=str(tmp_path / "token"))
     backend = make_backend(config)
     assert isinstance(backend, BugsinkBackend)

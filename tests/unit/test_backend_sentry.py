@@ -9,6 +9,7 @@ from responses import matchers
 
 from sentry_puppet.backends import BackendError, Project, Team, make_backend
 from sentry_puppet.backends.sentry import SentryBackend
+from sentry_puppet.config import ProjectSettings
 
 URL = "https://sentry.test"
 API = URL + "/api/0/"
@@ -19,7 +20,7 @@ APPS = Team("apps", "apps")
 @pytest.fixture
 def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
-    config = types.SimpleNamespace(backend="sentry", url=URL, token=TOKEN, ca_file=None,
+    config = types.SimpleNamespace(settings=ProjectSettings(), backend="sentry", url=URL, token=TOKEN, ca_file=None,
                                    timeout=5, organization="acme",
                                    token_file=str(tmp_path / "token"))
     backend = make_backend(config)
@@ -190,7 +191,7 @@ def test_refused_token_names_url_status_scopes_never_the_token(backend, tmp_path
 @responses.activate
 def test_the_token_from_the_environment_is_named_as_such(monkeypatch):
     monkeypatch.setenv("SENTRY_PUPPET_TOKEN", TOKEN)
-    config = types.SimpleNamespace(url=URL, token=TOKEN, ca_file=None, timeout=5,
+    config = types.SimpleNamespace(settings=ProjectSettings(), url=URL, token=TOKEN, ca_file=None, timeout=5,
                                    organization="acme", token_file="/etc/sentry_puppet/token")
     responses.get(API + "organizations/acme/teams/", status=403, json={"detail": "no"})
     with pytest.raises(BackendError) as info:

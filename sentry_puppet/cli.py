@@ -218,6 +218,9 @@ def cmd_validate(args):
             warn(message)
     except ConfigError as exc:
         warn("%s (sync and dsn will fail)" % exc)
+    if config.backend == "bugsink" and config.settings.rate_limit:
+        warn("%s: rate_limit is ignored with the bugsink backend (Bugsink has no per-key rate "
+             "limit; its quotas are site-wide settings)" % config.path)
     definitions = read_definitions(config)
     for message in definitions.warnings:
         warn(message)

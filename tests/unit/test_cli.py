@@ -131,6 +131,17 @@ def test_validate_names_each_bad_file(env, capsys):
     assert backend.calls == []
 
 
+def test_validate_says_bugsink_ignores_rate_limit(env, capsys):
+    tmp_path, backend = env
+    with open(tmp_path / "config.yaml", "a") as handle:
+        handle.write("rate_limit: {count: 100, window: 60}\ndefault_rules: false\n")
+    code, out, err = run(capsys, "validate")
+    assert code == 0
+    assert err == ("sentry-puppet: warning: %s: rate_limit is ignored with the bugsink backend "
+                   "(Bugsink has no per-key rate limit; its quotas are site-wide settings)\n"
+                   % (tmp_path / "config.yaml"))
+
+
 def test_dsn_of_unknown_app_says_what_to_do(env, capsys):
     code, out, err = run(capsys, "dsn", "nope")
     assert code == 1 and "app 'nope' has no project" in err and "sentry-puppet sync" in err

@@ -9,7 +9,8 @@ answers 409, an unknown platform 400, Link-header pagination with results="true|
 422 for validation errors, 500 for a duplicate project slug.
 
 Knobs for the failure tests are attributes and methods (`rate_limit`, `fail_next`,
-`platforms`, `refuse_token`, `hidden`, `drop_after_answer`); `requests` records (method, path, query) of every request.
+`platforms`, `refuse_token`, `hidden`, `drop_after_answer`); `requests` records (method,
+path, query) of every request.
 Command line (for manual runs): python -m tests.support.fake_sentry [PROJECTS]
 """
 import http.server
@@ -364,8 +365,8 @@ class FakeSentry:
             if self.glitchtip:
                 raise Reply(500, "<h1>Server Error (500)</h1>")
             raise Reply(409, {"detail": "A project with this slug already exists."})
-        return 201, self.add_project(slug, team, name, platform or "other",
-                                     default_rules=body.get("default_rules", True) is not False), {}
+        rules = body.get("default_rules", True) is not False
+        return 201, self.add_project(slug, team, name, platform or "other", rules), {}
 
     def _get_project(self, query, body, project):
         if project not in self.projects:

@@ -76,7 +76,8 @@ def test_vhost_kept_raw(conf):
     (GOOD + "ca_file: /nonexistent/ca.pem\n", r"ca_file /nonexistent/ca.pem does not exist"),
     (GOOD + "dsn_dir: [a]\n", r"dsn_dir must be a non-empty string"),
     (GOOD + "default_rules: no way\n", r"default_rules 'no way' must be true or false"),
-    (GOOD + "rate_limit: 100\n", r"rate_limit 100 must be a mapping with exactly count and window"),
+    (GOOD + "rate_limit: 100\n", r"rate_limit 100 must be a mapping with exactly count and "
+                                  r"window"),
     (GOOD + "rate_limit: {count: 100}\n", r"rate_limit .* exactly count and window"),
     (GOOD + "rate_limit: {count: 100, window: 60, burst: 5}\n", r"exactly count and window"),
     (GOOD + "rate_limit: {count: 0, window: 60}\n", r"rate_limit.count 0 must be a whole "

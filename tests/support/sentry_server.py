@@ -64,7 +64,7 @@ import json, os
 from sentry.models import ApiToken, User
 user = User.objects.create(username=%(email)r, email=%(email)r, is_superuser=True,
                            is_staff=True, is_active=True)
-user.set_password(%(password)r)
+user.set_unusable_password()   # API tokens only: no password anywhere
 user.save()
 tokens = {name: ApiToken.objects.create(user=user, scope_list=scopes).token
           for name, scopes in %(tokens)r.items()}
@@ -301,8 +301,7 @@ class SentryServer:
     def _admin(self):
         tokens_file = os.path.join(self.root, "tokens.json")
         self._sentry("exec", "-c", SETUP_SCRIPT % {
-            "email": ADMIN_EMAIL, "password": os.urandom(16).hex(), "out": tokens_file,
-            "tokens": TOKENS})
+            "email": ADMIN_EMAIL, "out": tokens_file, "tokens": TOKENS})
         with open(tokens_file) as handle:
             self.tokens = json.load(handle)
 

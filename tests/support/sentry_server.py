@@ -79,8 +79,9 @@ class SentryUnavailable(Exception):
 
 
 def find_python37():
-    """A Python 3.7: pyenv's (`$(pyenv root)/versions/3.7.*`, newest patch first), else one on
-    PATH. None when there is none."""
+    """A Python 3.7 that runs: pyenv's (`$(pyenv root)/versions/3.7.*`, newest patch first),
+    else `python3.7` on PATH (which may be a pyenv shim with nothing behind it). None when
+    there is none."""
     root = os.environ.get("PYENV_ROOT")
     if shutil.which("pyenv"):
         found = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE,
@@ -91,12 +92,16 @@ def find_python37():
     def patch(path):
         return [int(n) for n in re.findall(r"\d+", os.path.basename(path))]
 
-    for version in sorted(glob.glob(os.path.join(root, "versions", "3.7.*")), key=patch,
-                          reverse=True):
-        python = os.path.join(version, "bin", "python3.7")
-        if os.access(python, os.X_OK):
+    versions = sorted(glob.glob(os.path.join(root, "versions", "3.7.*")), key=patch,
+                      reverse=True)
+    candidates = [os.path.join(v, "bin", "python3.7") for v in versions]
+    candidates.append(shutil.which("python3.7"))
+    for python in candidates:
+        if python and subprocess.run(
+                [python, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 7))"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
             return python
-    return shutil.which("python3.7")
+    return None
 
 
 def postgres_bin():

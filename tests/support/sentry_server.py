@@ -196,15 +196,16 @@ class SentryServer:
         if python is None:
             raise SentryUnavailable("no Python 3.7 (looked in $(pyenv root)/versions/3.7.* "
                                     "and PATH): Sentry 21.1 runs on 3.7 only")
-        root = root or tempfile.mkdtemp(prefix="sentry-puppet-sentry-")
-        os.chmod(root, 0o755)      # PostgreSQL runs as its own user inside it
         timings = {}
         started = time.monotonic()
-        server = cls(root, sentry_venv(python, timings), timings=timings)
+        venv = sentry_venv(python, timings)
+        root = root or tempfile.mkdtemp(prefix="sentry-puppet-sentry-")
+        os.chmod(root, 0o755)      # PostgreSQL runs as its own user inside it
+        server = cls(root, venv, timings=timings)
         try:
             server._start(started)
         except BaseException:
-            server.stop()
+            server.stop()     # its directory stays: the logs say what failed
             raise
         return server
 

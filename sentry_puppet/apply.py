@@ -30,6 +30,11 @@ class AppResult:
     error: Optional[str] = None
     dsn_written: bool = False
     left: bool = False               # not done: the run's run_timeout came first
+    team: Optional[str] = None       # the team its project is in on the server, when it exists
+
+    @property
+    def shown_team(self):
+        return self.team or self.app.team
 
 
 @dataclasses.dataclass
@@ -45,6 +50,7 @@ class SyncResult:
     origin: str = ""                 # where the definitions came from
     definition_count: int = 0        # definitions read there (files or resources)
     stopped: Optional[str] = None    # why the run stopped before the end (run_timeout)
+    new_projects_get: str = ""       # the config's settings for a new project, when not default
 
     @property
     def failed(self):
@@ -130,8 +136,9 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress, de
                      dsn_files, refresh_dsn=refresh_dsn)
     results = [AppResult(app, "create") for app in plan.projects_to_create]
     existing = {app.name: project for app, project in plan.adopt + plan.unchanged}
-    results += [AppResult(app, "adopt") for app, _ in plan.adopt]
-    results += [AppResult(app, "unchanged") for app, _ in plan.unchanged]
+    results += [AppResult(app, "adopt", team=project.team) for app, project in plan.adopt]
+    results += [AppResult(app, "unchanged", team=project.team)
+                for app, project in plan.unchanged]
     warnings = definitions.warnings + [
         "app %r: its project %r is in team %r, not %r as defined; used where it is (projects "
         "are never moved)" % (app.name, project.slug, project.team, app.team)
@@ -139,7 +146,8 @@ def _sync(backend, config, definitions, jobs, dry_run, refresh_dsn, progress, de
     result = SyncResult(dry_run, results, list(plan.teams_to_create) if dry_run else [], {},
                         definitions.problems, warnings,
                         orphans(dsn_files, [a.name for a in definitions.apps]),
-                        origin=definitions.origin, definition_count=definitions.file_count)
+                        origin=definitions.origin, definition_count=definitions.file_count,
+                        new_projects_get=backend.settings.describe())
     if dry_run:
         return result
 

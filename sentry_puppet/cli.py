@@ -234,6 +234,9 @@ def cmd_validate(args):
         problems.append(str(exc))
     except ConfigError as exc:
         warnings.append("%s (sync and dsn will fail)" % exc)
+    if config.backend == "bugsink" and config.settings.rate_limit:
+        warnings.append("%s: rate_limit is ignored with the bugsink backend (Bugsink has no "
+                        "per-key rate limit; its quotas are site-wide settings)" % config.path)
     definitions = read_definitions(config, Deadline(config.run_timeout))
     warnings += definitions.warnings
     problems += definitions.problems

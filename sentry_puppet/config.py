@@ -23,9 +23,13 @@ DEFAULTS = {
     "run_timeout": 900,
     "vhost": None,
     "puppetdb": None,
+    "default_rules": True,
+    "rate_limit": None,
 }
 PUPPETDB_KEYS = ("url", "environment", "ca_file", "cert_file", "key_file")
 PUPPETDB_ENVIRONMENT = "production"
+RATE_LIMIT_KEYS = ("count", "window")
+MAX_RATE_WINDOW = 86400   # seconds: Sentry refuses a longer window (400)
 REQUIRED = ("backend", "url", "team")
 KEYS = REQUIRED + tuple(DEFAULTS)
 # Seconds, (above, at most): a request (connect to last byte), and a whole run, which stays
@@ -59,6 +63,30 @@ class PuppetDBSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class RateLimit:
+    count: int                # events accepted ...
+    window: int               # ... per this many seconds
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectSettings:
+    """What a new project gets at creation; an existing project is never changed (an operator
+    may have changed it by hand since)."""
+    default_rules: bool = True            # Sentry's "Send a notification for new issues" rule
+    rate_limit: Optional[RateLimit] = None   # on the new project's client key
+
+    def describe(self):
+        """For plan lines: only what differs from the server's own defaults."""
+        parts = []
+        if not self.default_rules:
+            parts.append("no default alert rule")
+        if self.rate_limit:
+            parts.append("rate limit %d per %d s" % (self.rate_limit.count,
+                                                     self.rate_limit.window))
+        return ", ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
 class Config:
     path: str
     backend: str
@@ -73,6 +101,7 @@ class Config:
     vhost: Optional[Any]             # raw mapping: vhost.py validates it
     puppetdb: Optional[PuppetDBSettings] = None   # None: definitions_dir
     run_timeout: float = DEFAULTS["run_timeout"]   # seconds for a whole sync run
+    settings: ProjectSettings = ProjectSettings()
     token: Optional[str] = dataclasses.field(default=None, repr=False)
     token_source: Optional[str] = None   # where the token was read, for messages
     warnings: Tuple[str, ...] = ()
@@ -137,6 +166,8 @@ def load_config(path, need_token=True):
         ca_file=ca_file, timeout=numbers["timeout"], vhost=values["vhost"],
         puppetdb=_puppetdb(path, base, values["puppetdb"]),
         run_timeout=numbers["run_timeout"],
+        settings=ProjectSettings(_default_rules(path, values["default_rules"]),
+                                 _rate_limit(path, values["rate_limit"])),
     )
     _check_dsn_dir(path, config.dsn_dir)
     return config.with_token() if need_token else config
@@ -159,6 +190,31 @@ def _check_dsn_dir(path, dsn_dir):
         raise ConfigError("%s: dsn_dir %s is a system directory (or / itself): sync would make "
                           "it mode 0755 and Apache serve all of it as /dsn/; use a directory of "
                           "its own, like the default %s" % (path, dsn_dir, DEFAULTS["dsn_dir"]))
+
+
+def _default_rules(path, value):
+    if not isinstance(value, bool):
+        raise ConfigError("%s: default_rules %r must be true or false (false: new projects get "
+                          "no default alert rule)" % (path, value))
+    return value
+
+
+def _rate_limit(path, raw):
+    if raw is None:
+        return None
+    example = "rate_limit: {count: 100, window: 60} (100 events per 60 s)"
+    if not isinstance(raw, dict) or sorted(str(k) for k in raw) != sorted(RATE_LIMIT_KEYS):
+        raise ConfigError("%s: rate_limit %r must be a mapping with exactly count and window, "
+                          "like %s; or null for none" % (path, raw, example))
+    for key, low, high in (("count", 1, None), ("window", 1, MAX_RATE_WINDOW)):
+        value = raw[key]
+        # bool is an int to Python, and YAML's .inf and .nan are floats: all refused here.
+        if (isinstance(value, bool) or not isinstance(value, int) or value < low
+                or (high is not None and value > high)):
+            raise ConfigError("%s: rate_limit.%s %r must be a whole number %s, like %s"
+                              % (path, key, value, "from %d to %d" % (low, high) if high
+                                 else "of at least %d" % low, example))
+    return RateLimit(count=raw["count"], window=raw["window"])
 
 
 def _puppetdb(path, base, raw):

@@ -20,9 +20,12 @@ def sync_text(result, verbose):
     lines += ["+ team %s" % slug for slug in result.teams]
     rows = []
     for r in result.apps:
-        head = "%s (%s) in %s" % (r.app.slug, r.app.platform, r.app.team)
+        # Where the project is on the server: a project is never moved to its defined team.
+        head = "%s (%s) in %s" % (r.app.slug, r.app.platform, r.shown_team)
         if r.action == "create":
             line = "+ project %s" % head
+            if result.new_projects_get:
+                line += " (%s)" % result.new_projects_get
         elif r.action == "adopt":
             line = "~ project %s exists: DSN file to write" % head
         elif r.dsn_written:
@@ -94,7 +97,7 @@ def sync_document(result):
         "team_errors": result.team_errors,
         "projects": [{
             "app": r.app.name, "slug": r.app.slug, "platform": r.app.platform,
-            "team": r.app.team, "sources": list(r.app.sources), "action": r.action,
+            "team": r.shown_team, "sources": list(r.app.sources), "action": r.action,
             "dsn_file_written": r.dsn_written, "error": r.error,
         } for r in result.apps],
         "orphans": result.orphans,

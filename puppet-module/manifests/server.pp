@@ -56,6 +56,15 @@
 #   The organization slug (`sentry` backend).
 # @param team
 #   Team for projects whose definitions name none.
+# @param default_rules
+#   `false`: a project the tool creates gets no default alert rule (Sentry's "Send a
+#   notification for new issues"; on Bugsink, its "alert on new issue" is off). Applied at
+#   creation only: an existing project is never changed.
+# @param rate_limit
+#   The client key of a project the tool creates accepts at most `count` events per `window`
+#   seconds (`{count => 100, window => 60}`; window 1 to 86400). Sentry backend only (Bugsink
+#   has no per-key limit: ignored there, and `sentry-puppet validate` says so). Applied at
+#   creation only: an existing project's keys are never changed.
 # @param environment
 #   Which exports to read (or collect): the `environment` of `sentry::client`, their tag.
 # @param package_source
@@ -127,6 +136,8 @@ class sentry::server (
   Enum['puppetdb', 'files'] $definitions_from = 'puppetdb',
   Hash[Enum['url', 'ca_file', 'cert_file', 'key_file'], String[1]] $puppetdb = {},
   Boolean $sync_timer = true,
+  Boolean $default_rules = true,
+  Optional[Struct[{ count => Integer[1], window => Integer[1, 86400] }]] $rate_limit = undef,
 ) {
   # The Sentry host is tested on the Debian family only (package names, paths, Apache's layout
   # and user): elsewhere fail at compile time, before anything is installed.

@@ -1,6 +1,5 @@
 """Server APIs behind one interface (base.py); make_backend picks the config's."""
 
-
 def make_backend(config, deadline=None):
     """-> a base.Backend for config.backend; `deadline` (deadline.Deadline) bounds its waits."""
     if config.backend == "bugsink":

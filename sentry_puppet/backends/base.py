@@ -6,6 +6,8 @@ Teams and Projects keyed by slug, and a Backend that can list, create and read D
 from dataclasses import dataclass
 from typing import List, Optional, Protocol
 
+from sentry_puppet.config import ProjectSettings
+
 
 class BackendError(Exception):
     """A request failed in a way an operator must hear about.
@@ -45,3 +47,4 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
     request_count: int   # HTTP requests sent so far (the benchmark and -v report it)
+    settings: ProjectSettings   # what a project created here gets

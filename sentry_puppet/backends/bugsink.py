@@ -3,6 +3,8 @@
 Teams are addressed by name (unique site-wide), projects by name within their team; there is
 no slug to send and no platform. The project listing carries each DSN, the create response
 does not: a new project is read back once for it."""
+import dataclasses
+
 from sentry_puppet.backends.base import Project, Team
 from sentry_puppet.backends.http import HttpBackend, create_or_adopt, unexpected
 from sentry_puppet.names import slugify
@@ -14,6 +16,9 @@ class BugsinkBackend(HttpBackend):
 
     def __init__(self, config, http=None, deadline=None):
         super().__init__(config, http, deadline)
+        # Bugsink has no per-key rate limit (its quotas are site-wide settings): `validate`
+        # says the config's rate_limit is ignored here.
+        self.settings = dataclasses.replace(self.settings, rate_limit=None)
         self._team_names = None     # uuid -> name, from the last team listing
 
     def list_teams(self):
@@ -42,7 +47,11 @@ class BugsinkBackend(HttpBackend):
     def create_project(self, team, name, slug, platform):
         # Bugsink has no platform: the SDK tells it with every event.
         def create():
-            created = self.http.post_json("projects/", {"team": team.ref, "name": name})
+            body = {"team": team.ref, "name": name}
+            if not self.settings.default_rules:
+                # Sentry's default rule mails on new issues; Bugsink's own switch for that.
+                body["alert_on_new_issue"] = False
+            created = self.http.post_json("projects/", body)
             if not isinstance(created, dict) or "id" not in created:
                 raise unexpected(self.http.url("projects/"), "the new project's id")
             return self._read_project(created["id"])

@@ -50,6 +50,12 @@ class _Bearer(requests.auth.AuthBase):
         return "<Bearer token>"
 
 
+def _read_whole(response):
+    with response:
+        response.content
+    return response
+
+
 class HttpClient:
     def __init__(self, base_url, token, ca_file=None, timeout=10, auth_hint="",
                  sleep=time.sleep, deadline=None):
@@ -65,6 +71,7 @@ class HttpClient:
         self._token = token
         self.deadline = deadline
         self._lock = threading.Lock()
+        self._fresh_connections = False   # set once a connection was lost
         # Given per request: requests lets $REQUESTS_CA_BUNDLE override a session's verify.
         self._verify = ca_file or True
         self._ca_file = ca_file
@@ -101,6 +108,8 @@ class HttpClient:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError, AttemptTimeout) as exc:
+                if isinstance(exc, requests.exceptions.ConnectionError):
+                    self._lost_connection()
                 if get and failures < GET_RETRIES:
                     failures += 1
                     self._pause(BACKOFF * 2 ** (failures - 1), url)
@@ -134,12 +143,14 @@ class HttpClient:
         def attempt():
             # Redirects are refused: a POST redirected becomes a GET, and a redirect to a login
             # page must be reported, not followed. The body is read here, within the limit.
-            response = self.session.request(method, url, params=params, json=json,
-                                            timeout=limit, verify=self._verify,
-                                            allow_redirects=False, stream=True)
-            with response:
-                response.content
-            return response
+            options = dict(params=params, json=json, timeout=limit, verify=self._verify,
+                           allow_redirects=False, stream=True)
+            if not self._fresh_connections:
+                return _read_whole(self.session.request(method, url, **options))
+            # A session of its own: its one connection is closed with it, never reused.
+            with requests.Session() as session:
+                session.auth, session.headers = self.session.auth, self.session.headers
+                return _read_whole(session.request(method, url, **options))
 
         try:
             return within(limit, attempt)
@@ -165,11 +176,22 @@ class HttpClient:
     def _redact(self, text):
         return redact(text, self._token)
 
+    def _lost_connection(self):
+        """A connection was reset or refused. A server that closes after each answer without
+        saying so (uWSGI's bare HTTP listener, `sentry run web`), or a load balancer dropping
+        idle connections, leaves connections in the pool that look open: a retry on one of
+        them fails the same way. So the retry, and every request of this run after it, goes
+        on a fresh connection of its own."""
+        self._fresh_connections = True
+
     def get_json(self, path_or_url, params=None):
         return self.json(self.request("GET", path_or_url, params=params))
 
     def post_json(self, path_or_url, body):
         return self.json(self.request("POST", path_or_url, json=body))
+
+    def put_json(self, path_or_url, body):
+        return self.json(self.request("PUT", path_or_url, json=body))
 
     def json(self, response):
         """The parsed body; a login page or a proxy's error page is refused by name."""
@@ -345,6 +367,7 @@ class HttpBackend:
     token_needs = ""
 
     def __init__(self, config, http=None, deadline=None):
+        self.settings = config.settings     # what a project this run creates gets
         self.http = http or HttpClient(config.url + self.api, config.token,
                                        ca_file=config.ca_file, timeout=config.timeout,
                                        auth_hint=token_hint(config, self.token_needs),

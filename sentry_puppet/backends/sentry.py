@@ -3,11 +3,13 @@
 Projects are created with an explicit slug, so a duplicate is refused (409) instead of
 getting a random suffix; whatever the server says about a failed create, the project is
 re-read before anything is tried again. The listing carries no DSN: keys are read per
-project, and only when the planner asks."""
+project, and only when the planner asks. The config's project settings are applied to the
+projects this run creates, never to one it adopts."""
+import dataclasses
 import json
 from urllib.parse import quote
 
-from sentry_puppet.backends.base import Project, Team
+from sentry_puppet.backends.base import BackendError, Project, Team
 from sentry_puppet.backends.http import HttpBackend, HttpError, create_or_adopt, unexpected
 
 TOKEN_NEEDS = ("it needs the scopes org:read, project:write and team:write: an internal "
@@ -37,31 +39,39 @@ class SentryBackend(HttpBackend):
     def create_team(self, slug):
         path = "organizations/%s/teams/" % self.org
         return create_or_adopt(
-            lambda: self._team(self.http.post_json(path, {"slug": slug}), path),
+            lambda: self._team(self._create(path, {"slug": slug}, "team:write", "a team"), path),
             lambda: self._read_or_none(self._team, "teams/%s/%s/" % (self.org, _seg(slug))),
             duplicate=_maybe_duplicate)
 
     def create_project(self, team, name, slug, platform):
         path = "teams/%s/%s/projects/" % (self.org, _seg(team.ref))
+        created = []
 
         def post(platform):
             body = {"name": name, "slug": slug, "platform": platform}
-            return self._project(self.http.post_json(path, body), path)
+            if not self.settings.default_rules:
+                body["default_rules"] = False
+            return self._project(self._create(path, body, "project:write", "a project"), path)
 
         def create():
             try:
-                return post(platform)
+                project = post(platform)
             except HttpError as exc:
                 # An id this server does not know (an older Sentry, GlitchTip): keep the app,
                 # lose the platform; the SDK reports its own platform with every event.
                 if platform == FALLBACK_PLATFORM or not _blames_platform(exc):
                     raise
-                return post(FALLBACK_PLATFORM)
+                project = post(FALLBACK_PLATFORM)
+            created.append(project)
+            return project
 
-        return create_or_adopt(
+        project = create_or_adopt(
             create,
             lambda: self._read_or_none(self._project, "projects/%s/%s/" % (self.org, _seg(slug))),
             duplicate=_maybe_duplicate)
+        if created and self.settings.rate_limit:
+            return self._limit_rate(project, self.settings.rate_limit)
+        return project
 
     def get_dsn(self, project):
         path = "projects/%s/%s/keys/" % (self.org, _seg(project.ref))
@@ -72,6 +82,39 @@ class SentryBackend(HttpBackend):
             if key.get("isActive", True) and isinstance(dsn, dict) and dsn.get("public"):
                 return dsn["public"]
         return None
+
+    def _create(self, path, body, scope, what):
+        """POST; a 403 names the scope the token lacks for it."""
+        try:
+            return self.http.post_json(path, body)
+        except HttpError as exc:
+            if exc.status != 403 or exc.body is None:
+                raise
+            raise HttpError("%s answered 403: the token lacks the scope %s (creating %s needs "
+                            "it). %s" % (exc.url, scope, what, self.http.auth_hint),
+                            exc.url, exc.status, exc.body) from None
+
+    def _limit_rate(self, project, rate_limit):
+        """Put the rate limit on the new project's key; -> the project with its DSN, read from
+        the key's answer (no extra key read)."""
+        path = "projects/%s/%s/keys/" % (self.org, _seg(project.ref))
+        try:
+            key = next(iter(self.http.paginate_link(path, {"status": "active"})), None)
+            if not (isinstance(key, dict) and isinstance(key.get("public"), str)):
+                raise unexpected(self.http.url(path), "the new project's client key")
+            body = {"rateLimit": {"count": rate_limit.count, "window": rate_limit.window}}
+            # Sentry 21.1 resets the key's SDK version to its default when a PUT leaves it out.
+            if key.get("browserSdkVersion"):
+                body["browserSdkVersion"] = key["browserSdkVersion"]
+            key = self.http.put_json(path + "%s/" % _seg(key["public"]), body)
+        except BackendError as exc:
+            raise BackendError("project %r was created, but the rate limit of its client key "
+                               "could not be set (%s); set it in Sentry: Project Settings > "
+                               "Client Keys" % (project.slug, exc)) from None
+        dsn = key.get("dsn") if isinstance(key, dict) else None
+        if isinstance(dsn, dict) and dsn.get("public"):
+            return dataclasses.replace(project, dsn=dsn["public"])
+        return project
 
     def _read_or_none(self, parse, path):
         try:

@@ -1,8 +1,11 @@
 """A real Bugsink for the integration tests: migrated once per session, then a fresh copy
 (its own SQLite files and port) per test, so tests never see each other's projects."""
+import os
+
 import pytest
 
 from tests.support.bugsink import Bugsink
+from tests.support.sentry_server import SentryServer, SentryUnavailable
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +24,21 @@ def bugsink(bugsink_template, tmp_path):
 def httpserver_listen_address():
     # pytest-httpserver: loopback IPv4 only, a free port.
     return ("127.0.0.1", 0)
+
+
+@pytest.fixture(scope="session")
+def real_sentry():
+    """A real Sentry 21.1, once per session (minutes cold, about a minute and a half warm):
+    the tests that use it make organizations of their own and never share one."""
+    try:
+        server = SentryServer.start()
+    except SentryUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail("%s; CI must run the real-Sentry tests" % exc)
+        pytest.skip(str(exc))
+    print("\nreal Sentry 21.1 up: %s" % ", ".join(
+        "%s %s" % (k, "%.0f s" % v if isinstance(v, float) else v)
+        for k, v in server.timings.items()))
+    yield server
+    server.stop()
+    server.remove()

@@ -168,3 +168,21 @@ def test_stale_dsn_file_is_rewritten_and_orphans_left_in_place(env, bugsink):
     [project] = server_projects(bugsink)
     assert env.dsn_files() == {"a": project["dsn"] + "\n",
                                "retired": "http://old@example.invalid/1\n"}
+
+
+def test_default_rules_false_turns_off_the_new_projects_alert_on_new_issue(bugsink, tmp_path):
+    (tmp_path / "one").mkdir()
+    env = CliEnv(tmp_path / "one", bugsink.url, bugsink.token)
+    env.define("old.yaml", "project: old\n")
+    assert env.run("sync")[0] == 0
+    (tmp_path / "two").mkdir()
+    env = CliEnv(tmp_path / "two", bugsink.url, bugsink.token, default_rules=False,
+                 rate_limit={"count": 100, "window": 60})
+    env.define("old.yaml", "project: old\n")
+    env.define("fresh.yaml", "project: fresh\n")
+    code, out, err = env.run("sync", "--dry-run")
+    assert "+ project fresh (other) in apps (no default alert rule)  from fresh" in out
+    code, out, err = env.run("sync")
+    assert code == 0, out + err
+    alerts = {p["name"]: p["alert_on_new_issue"] for p in server_projects(bugsink)}
+    assert alerts == {"old": True, "fresh": False}      # the existing one is left alone

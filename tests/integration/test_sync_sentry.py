@@ -196,3 +196,19 @@ def test_keys_are_read_only_for_missing_dsn_files_unless_refresh_dsn(env, fake):
     assert code == 0, err
     assert fake.count("GET", "/keys/") == before + 2
     assert env.dsn_files()["shop"] == "http://rotated@%s/1\n" % fake.netloc
+
+
+def test_a_server_that_closes_after_each_answer_without_saying_so(env, fake):
+    # uWSGI's bare listener (`sentry run web`) does this: a request on a reused connection
+    # is reset. The retry goes on a fresh connection, and so does everything after it.
+    fake.drop_after_answer = True
+    env.define("shop-app01.yaml", "project: Shop\nplatform: ruby\nteam: payments\n")
+    env.define("blog-app01.yaml", "project: blog\nplatform: python\nteam: web\n")
+    env.define("wiki-app01.yaml", "project: wiki\nplatform: php\nteam: web\n")
+    code, out, err = env.run("sync", "--jobs", "1")
+    assert code == 0, out + err
+    assert "+ team payments" in out and "+ team web" in out
+    assert fake.project_slugs() == ["blog", "shop", "wiki"]
+    assert fake.count("POST", path="/api/0/organizations/acme/teams/") == 2
+    assert fake.count("POST", "/projects/") == 3
+    assert sorted(env.dsn_files()) == ["Shop", "blog", "wiki"]

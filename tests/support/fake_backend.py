@@ -2,6 +2,7 @@
 import threading
 
 from sentry_puppet.backends.base import BackendError, Project, Team
+from sentry_puppet.config import ProjectSettings
 
 
 class FakeBackend:
@@ -14,6 +15,7 @@ class FakeBackend:
         self.fail_dsn = set(fail_dsn)
         self.listing_has_dsn = listing_has_dsn
         self.request_count = 0
+        self.settings = ProjectSettings()
         self.calls = []
         self.closed = False
         self._lock = threading.Lock()

@@ -9,7 +9,8 @@ answers 409, an unknown platform 400, Link-header pagination with results="true|
 422 for validation errors, 500 for a duplicate project slug.
 
 Knobs for the failure tests are attributes and methods (`rate_limit`, `fail_next`,
-`platforms`, `refuse_token`, `hidden`); `requests` records (method, path, query) of every request.
+`platforms`, `refuse_token`, `hidden`, `drop_after_answer`); `requests` records (method,
+path, query) of every request.
 Command line (for manual runs): python -m tests.support.fake_sentry [PROJECTS]
 """
 import http.server
@@ -17,6 +18,7 @@ import itertools
 import json
 import os
 import re
+import select
 import threading
 import time
 import uuid
@@ -54,7 +56,27 @@ ROUTES = [  # (method, regex, handler name, schema path)
     ("GET", r"/api/0/projects/%s/(?P<project>[^/]+)/keys/" % _ORG, "list_keys",
      "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/keys/"),
 ]
+# Routes the schema subset leaves out; their answers follow a real Sentry 21.1 (the tests in
+# tests/integration/test_sentry_api.py run against both).
+UNSCHEMED_ROUTES = [
+    ("PUT", r"/api/0/projects/%s/(?P<project>[^/]+)/keys/(?P<key>[^/]+)/" % _ORG, "update_key",
+     "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/keys/{key_id}/"),
+    ("DELETE", r"/api/0/projects/%s/(?P<project>[^/]+)/keys/(?P<key>[^/]+)/" % _ORG,
+     "delete_key",
+     "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/keys/{key_id}/"),
+    ("GET", r"/api/0/projects/%s/(?P<project>[^/]+)/rules/" % _ORG, "list_rules",
+     "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/rules/"),
+]
 ROUTES = [(m, re.compile(r + r"\Z"), h, s) for m, r, h, s in ROUTES]
+UNSCHEMED_ROUTES = [(m, re.compile(r + r"\Z"), h, s) for m, r, h, s in UNSCHEMED_ROUTES]
+# Event ingestion, the DSN's side (Relay's, in front of Sentry): a known active key -> 200.
+INGEST = re.compile(r"/api/(?P<project_id>\d+)/(?P<endpoint>store|envelope)/\Z")
+DEFAULT_RULE = {"name": "Send a notification for new issues", "actionMatch": "all",
+                "conditions": [{"id": "sentry.rules.conditions.first_seen_event."
+                                      "FirstSeenEventCondition"}],
+                "actions": [{"id": "sentry.mail.actions.NotifyEmailAction"}], "frequency": 30}
+MAX_RATE_WINDOW = 86400
+PROJECT_WRITE = "project:write"
 
 
 def load_schema():
@@ -103,11 +125,17 @@ class FakeSentry:
                  teams=("apps",), page_size=MAX_PAGE, glitchtip=False, ssl_context=None):
         self.org = org
         self.token = token
+        # Scopes as Sentry checks them: creating a project needs project:write (else 403).
+        self.limited_token = "sntrys_fake-token-without-project-write"
         self.page_size = page_size
         self.glitchtip = glitchtip
         self.platforms = set(PLATFORMS)
         self.refuse_token = False
         self.hidden = set()          # project slugs left out of listings: made by a racing run
+        # Like uWSGI's bare listener (`sentry run web`): answer HTTP/1.1 without
+        # `Connection: close`, then close. The close waits for the client's next request on
+        # that connection, so the race a real client loses now and then is lost every time.
+        self.drop_after_answer = False
         self.requests = []
         self._schema = load_schema()
         self._lock = threading.Lock()
@@ -121,6 +149,8 @@ class FakeSentry:
         self.teams = {}
         self.projects = {}           # slug -> project body (schema-shaped)
         self.keys = {}               # project slug -> [key body]
+        self.rules = {}              # project slug -> [alert rule]
+        self.events = []             # (project id, key) of every event accepted
         for slug in teams:
             self.add_team(slug)
         for n in range(projects):
@@ -133,7 +163,7 @@ class FakeSentry:
             "isMember": True, "hasAccess": True, "memberCount": 1, "teamRole": "admin"})
         return self.teams[slug]
 
-    def add_project(self, slug, team, name=None, platform="other"):
+    def add_project(self, slug, team, name=None, platform="other", default_rules=True):
         project_id = str(next(self._ids))
         ref = {"id": self.teams[team]["id"], "slug": team, "name": team}
         self.projects[slug] = {
@@ -144,9 +174,10 @@ class FakeSentry:
         self.keys[slug] = [conform(self._body_schema("list_keys", 200)["items"], {
             "id": public, "name": "Default", "label": "Default", "public": public,
             "secret": uuid.uuid4().hex, "projectId": int(project_id), "isActive": True,
-            "dateCreated": DATE,
+            "dateCreated": DATE, "rateLimit": None, "browserSdkVersion": "5.x",
             "dsn": {"public": "%s://%s@%s/%s" % (self.scheme, public, self.netloc,
                                                  project_id)}})]
+        self.rules[slug] = [dict(DEFAULT_RULE, id=project_id)] if default_rules else []
         return self.projects[slug]
 
     def project_slugs(self):
@@ -184,6 +215,12 @@ class FakeSentry:
             def do_POST(self):
                 fake._handle(self, "POST")
 
+            def do_PUT(self):
+                fake._handle(self, "PUT")
+
+            def do_DELETE(self):
+                fake._handle(self, "DELETE")
+
             def log_message(self, *args):
                 pass
 
@@ -220,7 +257,9 @@ class FakeSentry:
                 status, body, headers = self._route(handler, method, parts.path, query, raw)
             except Reply as reply:
                 status, body, headers = reply.status, reply.body, reply.headers
-        if isinstance(body, str):
+        if body is None:
+            data, kind = b"", "text/plain"
+        elif isinstance(body, str):
             data, kind = body.encode(), "text/html; charset=utf-8"
         else:
             data, kind = json.dumps(body).encode(), "application/json"
@@ -231,9 +270,18 @@ class FakeSentry:
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+        if self.drop_after_answer:
+            handler.wfile.flush()
+            select.select([handler.connection], [], [], 2.0)
+            handler.close_connection = True
 
     def _route(self, handler, method, path, query, raw):
-        if handler.headers.get("Authorization") != "Bearer " + self.token or self.refuse_token:
+        ingest = INGEST.match(path)
+        if ingest and method == "POST":
+            return self._ingest(handler, query, **ingest.groupdict())
+        authorization = handler.headers.get("Authorization")
+        if authorization not in ("Bearer " + self.token, "Bearer " + self.limited_token) \
+                or self.refuse_token:
             raise Reply(401, {"detail": "Invalid token"})
         if self._rate_limited:
             raise Reply(429, {"detail": "You are attempting to use this endpoint too frequently."},
@@ -241,14 +289,19 @@ class FakeSentry:
         if self._failures and self._failures[0][0] == method:
             _, status = self._failures.pop(0)
             raise Reply(status, "<html><body><h1>Server Error (%d)</h1></body></html>" % status)
-        for route_method, pattern, name, _ in ROUTES:
+        for route_method, pattern, name, _ in ROUTES + UNSCHEMED_ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
                 args = match.groupdict()
                 if args.pop("org") != self.org:
                     raise Reply(404, {"detail": "The requested resource does not exist"})
+                if (name == "create_project" and authorization == "Bearer " + self.limited_token):
+                    raise Reply(403, {"detail": "You do not have permission to perform this "
+                                                "action."})
                 body = json.loads(raw) if raw else {}
                 status, result, headers = getattr(self, "_" + name)(query, body, **args)
+                if any(name == n for _, _, n, _ in UNSCHEMED_ROUTES):
+                    return status, result, headers
                 return status, conform(self._body_schema(name, status), result), headers
         raise Reply(404, {"detail": "The requested resource does not exist"})
 
@@ -312,7 +365,8 @@ class FakeSentry:
             if self.glitchtip:
                 raise Reply(500, "<h1>Server Error (500)</h1>")
             raise Reply(409, {"detail": "A project with this slug already exists."})
-        return 201, self.add_project(slug, team, name, platform or "other"), {}
+        rules = body.get("default_rules", True) is not False
+        return 201, self.add_project(slug, team, name, platform or "other", rules), {}
 
     def _get_project(self, query, body, project):
         if project not in self.projects:
@@ -326,6 +380,54 @@ class FakeSentry:
         keys = [k for k in self.keys[project]
                 if query.get("status") != "active" or k["isActive"]]
         return self._page(keys, query)
+
+    def _key(self, project, key):
+        if project not in self.projects:
+            raise Reply(404, {"detail": "The requested resource does not exist"})
+        found = [k for k in self.keys[project] if k["public"] == key]
+        if not found:
+            raise Reply(404, {"detail": "The requested resource does not exist"})
+        return found[0]
+
+    def _update_key(self, query, body, project, key):
+        """As Sentry 21.1: `rateLimit` is kept only when both numbers are non-zero; a window
+        over a day is refused (400); a rateLimit without a window is a server error (500);
+        a PUT without browserSdkVersion resets it to the default."""
+        found = self._key(project, key)
+        if "rateLimit" in body:
+            limit = body["rateLimit"] or {}
+            if "window" not in limit:
+                raise Reply(500, "<h1>Server Error (500)</h1>")
+            if (limit.get("window") or 0) > MAX_RATE_WINDOW:
+                raise Reply(400, {"rateLimit": {"window": [
+                    "Ensure this value is less than or equal to %d." % MAX_RATE_WINDOW]}})
+            found["rateLimit"] = ({"window": limit["window"], "count": limit["count"]}
+                                  if limit.get("window") and limit.get("count") else None)
+        found["browserSdkVersion"] = body.get("browserSdkVersion") or "5.x"
+        return 200, found, {}
+
+    def _delete_key(self, query, body, project, key):
+        self.keys[project].remove(self._key(project, key))
+        return 204, None, {}
+
+    def _list_rules(self, query, body, project):
+        if project not in self.projects:
+            raise Reply(404, {"detail": "The requested resource does not exist"})
+        return 200, self.rules[project], {}
+
+    def _ingest(self, handler, query, project_id, endpoint):
+        """What Relay answers an SDK: 200 with the event id for an active key of the project
+        the DSN names; 401 otherwise. (A bare `sentry run web` of 21.1 has no such route.)"""
+        auth = handler.headers.get("X-Sentry-Auth", "")
+        key = query.get("sentry_key") or dict(
+            part.strip().split("=", 1) for part in auth.replace("Sentry ", "", 1).split(",")
+            if "=" in part).get("sentry_key")
+        for slug, project in self.projects.items():
+            if project["id"] == project_id and any(
+                    k["public"] == key and k["isActive"] for k in self.keys[slug]):
+                self.events.append((project_id, key))
+                return 200, {"id": uuid.uuid4().hex}, {}
+        raise Reply(401, {"detail": "Unknown public key"})
 
     def _validate_slug(self, slug, limit):
         if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > limit:

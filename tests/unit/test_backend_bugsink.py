@@ -8,6 +8,7 @@ import responses
 from sentry_puppet.backends import make_backend
 from sentry_puppet.backends.base import BackendError, Project, Team
 from sentry_puppet.backends.bugsink import BugsinkBackend
+from sentry_puppet.config import ProjectSettings
 
 URL = "https://bugsink.test"
 API = URL + "/api/canonical/0/"
@@ -36,7 +37,7 @@ def created(id, name, team=APPS):
 @pytest.fixture
 def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
-    config = types.SimpleNamespace(backend="bugsink", url=URL, token=TOKEN, ca_file=None,
+    config = types.SimpleNamespace(settings=ProjectSettings(), backend="bugsink", url=URL, token=TOKEN, ca_file=None,
                                    timeout=5, token_source=str(tmp_path / "token"))
     backend = make_backend(config)
     assert isinstance(backend, BugsinkBackend)

@@ -10,7 +10,7 @@ from responses import matchers
 from sentry_puppet.backends import make_backend
 from sentry_puppet.backends.base import BackendError, Project, Team
 from sentry_puppet.backends.sentry import SentryBackend
-from sentry_puppet.config import load_config
+from sentry_puppet.config import ProjectSettings, RateLimit, load_config
 
 URL = "https://sentry.test"
 API = URL + "/api/0/"
@@ -21,7 +21,7 @@ APPS = Team("apps", "apps")
 @pytest.fixture
 def backend(tmp_path, monkeypatch):
     monkeypatch.delenv("SENTRY_PUPPET_TOKEN", raising=False)
-    config = types.SimpleNamespace(backend="sentry", url=URL, token=TOKEN, ca_file=None,
+    config = types.SimpleNamespace(settings=ProjectSettings(), backend="sentry", url=URL, token=TOKEN, ca_file=None,
                                    timeout=5, organization="acme",
                                    token_source=str(tmp_path / "token"))
     backend = make_backend(config)
@@ -199,3 +199,64 @@ def test_the_token_from_the_environment_is_named_as_such(monkeypatch, tmp_path):
     with pytest.raises(BackendError) as info:
         SentryBackend(config).list_teams()
     assert "(token lacks permission). Check the token in $SENTRY_PUPPET_TOKEN" in str(info.value)
+
+
+def key(public="k1", sdk="7.x", limit=None):
+    return {"id": public, "public": public, "isActive": True, "browserSdkVersion": sdk,
+            "rateLimit": limit, "dsn": {"public": "https://%s@sentry.test/9" % public}}
+
+
+@responses.activate
+def test_settings_go_to_a_created_project_its_key_answer_carrying_the_dsn(backend):
+    backend.settings = ProjectSettings(False, RateLimit(count=100, window=60))
+    responses.post(API + "teams/acme/apps/projects/", status=201, json=project("shop"))
+    responses.get(API + "projects/acme/shop/keys/", json=[key()])
+    responses.put(API + "projects/acme/shop/keys/k1/", json=key(limit={"window": 60,
+                                                                        "count": 100}))
+    created = backend.create_project(APPS, "Shop", "shop", "python")
+    assert posts() == [{"name": "Shop", "slug": "shop", "platform": "python",
+                        "default_rules": False}]
+    put = json.loads(responses.calls[2].request.body)
+    # The key's own SDK version goes along: a PUT without it resets it.
+    assert put == {"rateLimit": {"count": 100, "window": 60}, "browserSdkVersion": "7.x"}
+    assert created.dsn == "https://k1@sentry.test/9" and len(responses.calls) == 3
+
+
+@responses.activate
+def test_settings_never_touch_an_adopted_project(backend):
+    backend.settings = ProjectSettings(False, RateLimit(count=100, window=60))
+    responses.post(API + "teams/acme/apps/projects/", status=409,
+                   json={"detail": "A project with this slug already exists."})
+    responses.get(API + "projects/acme/shop/", json=project("shop"))
+    adopted = backend.create_project(APPS, "Shop", "shop", "python")
+    assert adopted.slug == "shop" and adopted.dsn is None
+    assert [m for m, _ in calls()] == ["POST", "GET"]
+
+
+@responses.activate
+def test_a_rate_limit_that_cannot_be_set_fails_the_app_saying_the_project_exists(backend):
+    backend.settings = ProjectSettings(True, RateLimit(count=100, window=60))
+    responses.post(API + "teams/acme/apps/projects/", status=201, json=project("shop"))
+    responses.get(API + "projects/acme/shop/keys/", json=[key()])
+    responses.put(API + "projects/acme/shop/keys/k1/", status=400,
+                  json={"rateLimit": {"window": ["Ensure this value is less than or equal "
+                                                 "to 86400."]}})
+    with pytest.raises(BackendError) as info:
+        backend.create_project(APPS, "Shop", "shop", "python")
+    assert str(info.value).startswith(
+        "project 'shop' was created, but the rate limit of its client key could not be set "
+        "(%sprojects/acme/shop/keys/k1/ answered 400" % API)
+    assert "Project Settings > Client Keys" in str(info.value)
+    assert "default_rules" not in posts()[0]
+
+
+@responses.activate
+def test_a_create_refused_with_403_names_the_scope_the_token_lacks(backend):
+    responses.post(API + "teams/acme/apps/projects/", status=403,
+                   json={"detail": "You do not have permission to perform this action."})
+    with pytest.raises(BackendError) as info:
+        backend.create_project(APPS, "Shop", "shop", "python")
+    assert str(info.value).startswith(
+        "%steams/acme/apps/projects/ answered 403: the token lacks the scope project:write "
+        "(creating a project needs it). Check the token in " % API)
+    assert TOKEN not in str(info.value)

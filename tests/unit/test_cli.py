@@ -131,6 +131,17 @@ def test_validate_names_each_bad_file(env, capsys):
     assert backend.calls == []
 
 
+def test_validate_says_bugsink_ignores_rate_limit(env, capsys):
+    tmp_path, backend = env
+    with open(tmp_path / "config.yaml", "a") as handle:
+        handle.write("rate_limit: {count: 100, window: 60}\ndefault_rules: false\n")
+    code, out, err = run(capsys, "validate")
+    assert code == 0
+    assert err == ("sentry-puppet: warning: %s: rate_limit is ignored with the bugsink backend "
+                   "(Bugsink has no per-key rate limit; its quotas are site-wide settings)\n"
+                   % (tmp_path / "config.yaml"))
+
+
 def test_dsn_of_unknown_app_says_what_to_do(env, capsys):
     code, out, err = run(capsys, "dsn", "nope")
     assert code == 1 and "app 'nope' has no project" in err and "sentry-puppet sync" in err
@@ -236,3 +247,17 @@ def test_sync_report_lines_exactly(env, capsys):
     assert err == ("sentry-puppet: %s\n"
                    "sentry-puppet: app broken: http://bugsink.test/api/projects/ answered 500 "
                    "(server error)\n" % bad)
+
+
+def test_a_project_in_another_team_is_shown_where_it_is_with_a_warning(env, capsys):
+    tmp_path, backend = env
+    backend.teams["ops"] = backend.teams["apps"].__class__(slug="ops", ref="team-ops")
+    backend._add("legacy", "legacy", "ops", platform="php")
+    define(tmp_path, "legacy.yaml", "project: legacy\nplatform: php\nsource: app01\n")
+    code, out, err = run(capsys, "sync")
+    assert code == 0
+    assert "~ project legacy (php) in ops exists: DSN file to write  from app01\n" in out
+    assert err == ("sentry-puppet: warning: app 'legacy': its project 'legacy' is in team "
+                   "'ops', not 'apps' as defined; used where it is (projects are never moved)\n")
+    code, out, err = run(capsys, "sync", "--json", "-v")
+    assert json.loads(out)["projects"][0]["team"] == "ops"

@@ -1,6 +1,6 @@
 import pytest
 
-from sentry_puppet.config import ConfigError, load_config
+from sentry_puppet.config import ConfigError, ProjectSettings, RateLimit, load_config
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 GOOD = """\
@@ -150,6 +150,19 @@ def test_vhost_kept_raw(conf):
     (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /etc/"), r"dsn_dir /etc/ is a system dir"),
     (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /var/lib"), r"dsn_dir /var/lib is a system"),
     (GOOD.replace("dsn_dir: /var/lib/x/dsn", "dsn_dir: /srv/../usr"), r"is a system directory"),
+    (GOOD + "default_rules: no way\n", r"default_rules 'no way' must be true or false"),
+    (GOOD + "rate_limit: 100\n", r"rate_limit 100 must be a mapping with exactly count and "
+                                  r"window"),
+    (GOOD + "rate_limit: {count: 100}\n", r"rate_limit .* exactly count and window"),
+    (GOOD + "rate_limit: {count: 100, window: 60, burst: 5}\n", r"exactly count and window"),
+    (GOOD + "rate_limit: {count: 0, window: 60}\n", r"rate_limit.count 0 must be a whole "
+                                                      r"number of at least 1"),
+    (GOOD + "rate_limit: {count: 100, window: 86401}\n", r"rate_limit.window 86401 must be a "
+                                                          r"whole number from 1 to 86400"),
+    (GOOD + "rate_limit: {count: .inf, window: 60}\n", r"rate_limit.count inf must be"),
+    (GOOD + "rate_limit: {count: 100, window: .nan}\n", r"rate_limit.window nan must be"),
+    (GOOD + "rate_limit: {count: 1.5, window: 60}\n", r"rate_limit.count 1.5 must be"),
+    (GOOD + "rate_limit: {count: true, window: 60}\n", r"rate_limit.count True must be"),
     ("backend: [bugsink\n", r"not valid YAML \(line 2"),
     ("", r"not an empty file"),
     ("- a\n- b\n", r"not list"),
@@ -159,6 +172,14 @@ def test_every_error_names_the_file_and_the_key(conf, text, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_config(path)
     assert str(info.value).startswith(path + ": ")
+
+
+def test_project_settings_default_to_sentrys_own_and_are_read(conf):
+    assert load_config(conf(GOOD)).settings == ProjectSettings(True, None)
+    config = load_config(conf(GOOD + "default_rules: false\n"
+                                     "rate_limit: {count: 100, window: 86400}\n"))
+    assert config.settings == ProjectSettings(False, RateLimit(count=100, window=86400))
+    assert config.settings.describe() == "no default alert rule, rate limit 100 per 86400 s"
 
 
 def test_missing_config_file(tmp_path):

@@ -13,6 +13,7 @@ from sentry_puppet import __version__
 from sentry_puppet.backends.base import BackendError
 from sentry_puppet.backends.http import (GET_RETRIES, MAX_WAIT, RATE_LIMIT_RETRIES, HttpClient,
                                          HttpError)
+from tests.support.fake_sentry import FakeSentry
 
 BASE = "https://sentry.test"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
@@ -294,3 +295,19 @@ def test_body_pagination_refuses_a_body_without_results(client):
     responses.get(BASE + "/l/", json=[1, 2])
     error, message = error_of(lambda: list(client.paginate_body("/l/")))
     assert "wanted a JSON object with a `results` list" in message
+
+
+def test_after_a_lost_connection_every_request_goes_on_a_fresh_one(sleeps):
+    # A server that closes after each answer without saying so (uWSGI, `sentry run web`).
+    with FakeSentry() as fake:
+        fake.drop_after_answer = True
+        http = HttpClient(fake.url + "/api/0/", fake.token, sleep=sleeps.append)
+        for _ in range(3):
+            assert http.get_json("organizations/acme/teams/")[0]["slug"] == "apps"
+        # The second GET was lost on the reused connection and retried on a fresh one; the
+        # third went on a fresh one at once.
+        assert http.request_count == 4 and sleeps == [0.5]
+        # A POST is never retried blindly: it must not meet a stale connection at all.
+        assert http.post_json("organizations/acme/teams/", {"slug": "ops"})["slug"] == "ops"
+        assert http.request_count == 5
+        http.close()

@@ -31,6 +31,8 @@ class sentry::server::config {
         'ca_file'         => $sentry::server::ca_file,
         'vhost'           => empty($vhost) ? { true => undef, default => $vhost },
         'puppetdb'        => $sentry::server::puppetdb_settings,
+        'default_rules'   => $sentry::server::default_rules,
+        'rate_limit'      => $sentry::server::rate_limit,
     })),
   }
 }

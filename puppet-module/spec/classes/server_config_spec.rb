@@ -50,4 +50,33 @@ describe 'sentry::server' do
         .with_content(%r{^  server_name: "?sentry\.example\.com"?$})
     end
   end
+
+  context 'with the project settings' do
+    let(:params) do
+      super().merge(backend: 'sentry', organization: 'acme', default_rules: false,
+                    rate_limit: { 'count' => 100, 'window' => 60 })
+    end
+
+    it 'passes them to the tool' do
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml')
+        .with_content(%r{^default_rules: false$})
+        .with_content(%r{^rate_limit:\n  count: 100\n  window: 60$})
+    end
+  end
+
+  context 'without them' do
+    it 'keeps Sentry\'s defaults: the default alert rule, no rate limit' do
+      is_expected.to contain_file('/etc/sentry_puppet/config.yaml')
+        .with_content(%r{^default_rules: true$})
+        .without_content(%r{^rate_limit:})
+    end
+  end
+
+  [{ 'count' => 100, 'window' => 86_401 }, { 'count' => 0, 'window' => 60 }, { 'count' => 100 }].each do |limit|
+    context "with rate_limit #{limit}" do
+      let(:params) { super().merge(rate_limit: limit) }
+
+      it { is_expected.to compile.and_raise_error(%r{rate_limit}) }
+    end
+  end
 end

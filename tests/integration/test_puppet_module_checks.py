@@ -56,6 +56,22 @@ def test_metadata_is_a_forge_module():
     assert {"Debian", "Ubuntu", "RedHat"} <= systems
 
 
+def test_stdlib_range_holds_the_stdlib_tested_here():
+    """metadata.json's stdlib range is what runs: Debian 12's 8.5.0 and Debian 13's 9.4.1 (the
+    suite runs on both) are in it, and this machine's is."""
+    metadata = json.loads((MODULE / "metadata.json").read_text())
+    wanted = next(d["version_requirement"] for d in metadata["dependencies"]
+                  if d["name"] == "puppetlabs/stdlib")
+    assert wanted == ">= 8.5.0 < 10.0.0"
+    installed = json.loads((STDLIB / "metadata.json").read_text())["version"]
+
+    def version(text):
+        return tuple(int(part) for part in text.split("."))
+
+    assert version("8.5.0") <= version(installed) < version("10.0.0"), (
+        "this machine's stdlib %s is outside metadata.json's %s" % (installed, wanted))
+
+
 def test_rspec_puppet_covers_every_class_define_and_function(tmp_path):
     assert STDLIB.is_dir(), "Debian's puppet-module-puppetlabs-stdlib is not installed"
     fixtures = tmp_path / "fixtures"

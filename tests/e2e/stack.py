@@ -1,7 +1,8 @@
 """A private Puppet infrastructure for the round-trip test: PostgreSQL, PuppetDB and
 puppetserver from Debian's packages (whichever releases are installed: Debian 12 has
-PostgreSQL 15 and Puppet 7, Debian 13 PostgreSQL 17 and Puppet 8), on 127.0.0.1 and free ports, every file under one
-temporary directory (no system config touched, no systemd), stopped by the pids started here.
+PostgreSQL 15 and Puppet 7, Debian 13 PostgreSQL 17 and Puppet 8), on 127.0.0.1 and free ports,
+every file under one temporary directory (no system config touched, no systemd), stopped by the
+pids started here.
 
 Agents get a confdir, vardir, ssldir, publicdir... of their own per certname, so several
 nodes run on one machine.
@@ -109,8 +110,8 @@ class Stack:
                            str(self.pg_port), "-k", data, "-c", "fsync=off"],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        psql = [pg_bin + "/psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres", "-v",
-                "ON_ERROR_STOP=1"]
+        psql = [pg_bin + "/psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres",
+                "-v", "ON_ERROR_STOP=1"]
         deadline = time.monotonic() + 60
         while subprocess.run(psql + ["-c", "select 1"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL).returncode != 0:

@@ -144,8 +144,8 @@ def hosts_line(name):
 
 
 def psql(stack, *args, database="postgres"):
-    return run([postgresql_bin() + "/psql", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "postgres",
-                "-d", database, "-v", "ON_ERROR_STOP=1", "-At"] + list(args))
+    return run([postgresql_bin() + "/psql", "-h", "127.0.0.1", "-p", str(stack.pg_port),
+                "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-At"] + list(args))
 
 
 class BugsinkApi:

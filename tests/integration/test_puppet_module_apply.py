@@ -17,7 +17,8 @@ def apply(tmp_path, code):
     assert puppet, "puppet is not installed: run scripts/install-deps (as root)"
     result = subprocess.run(
         [puppet, "apply", "--detailed-exitcodes", "--color=false"] + STRICT + [
-         "--modulepath", str(tmp_path / "modules"), "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"), "-e", code],
+         "--modulepath", str(tmp_path / "modules"), "--confdir", str(tmp_path / "conf"),
+         "--vardir", str(tmp_path / "var"), "-e", code],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300,
         env=dict(os.environ, HOME=str(tmp_path),
                  SENTRY_PUPPET_FACTS_CONFIG=str(tmp_path / "facts.conf")))

@@ -125,7 +125,8 @@ def test_layout_neutral_makes_strings_2_and_4_alike_and_keeps_the_words():
     strings_4 = ("* [`sentry::client`](#sentry--client): Registers every app.\n"
                  "### <a name=\"sentry--client\"></a>`sentry::client`\n"
                  "##### <a name=\"-sentry--client--apps\"></a>`apps`\n\n"
-                 "Data type:\n\n```puppet\nHash[String, Struct[{\n    lang => String,\n  }]]\n```\n\n"
+                 "Data type:\n\n```puppet\n"
+                 "Hash[String, Struct[{\n    lang => String,\n  }]]\n```\n\n"
                  "Default value: `undef`\n")
     assert layout_neutral(strings_2) == layout_neutral(strings_4)
     assert layout_neutral(strings_2) != layout_neutral(strings_4.replace("every app", "each app"))
@@ -171,8 +172,8 @@ def test_puppet_apply_noop_compiles_on_this_machine(tmp_path, manifest):
     }[manifest]
     result = subprocess.run(
         [tool("puppet"), "apply", "--noop", "--detailed-exitcodes", "--color=false"] + STRICT + [
-         "--modulepath", str(modules), "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"),
-         "-e", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+         "--modulepath", str(modules), "--confdir", str(tmp_path / "conf"),
+         "--vardir", str(tmp_path / "var"), "-e", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=300, env=dict(os.environ, HOME=str(tmp_path)))
     output = without_sandbox_noise(result.stdout)
     assert result.returncode in (0, 2), output

@@ -1,12 +1,15 @@
-"""A private Puppet infrastructure for the round-trip test: PostgreSQL 15, PuppetDB and
-puppetserver from Debian's packages, on 127.0.0.1 and free ports, every file under one
+"""A private Puppet infrastructure for the round-trip test: PostgreSQL, PuppetDB and
+puppetserver from Debian's packages (whichever releases are installed: Debian 12 has
+PostgreSQL 15 and Puppet 7, Debian 13 PostgreSQL 17 and Puppet 8), on 127.0.0.1 and free ports, every file under one
 temporary directory (no system config touched, no systemd), stopped by the pids started here.
 
 Agents get a confdir, vardir, ssldir, publicdir... of their own per certname, so several
 nodes run on one machine.
 """
+import glob
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -17,7 +20,7 @@ import urllib.request
 
 from tests.support.ports import free_port
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
+PG_BINS = "/usr/lib/postgresql/*/bin"  # Debian's layout, one directory per major release
 SERVER_CERTNAME = "puppet.localhost"  # with SAN localhost: every client talks to https://localhost
 JAVA_QUICK = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]  # Clojure compiles at every start
 
@@ -29,6 +32,17 @@ def run(command, **kwargs):
         raise RuntimeError("%s exited %d:\n%s" % (" ".join(command), result.returncode,
                                                   result.stdout[-4000:]))
     return result.stdout
+
+
+def postgresql_bin(pattern=PG_BINS):
+    """The newest installed PostgreSQL's bin directory (what Debian's `postgresql` package
+    depends on: 15 on Debian 12, 17 on Debian 13)."""
+    found = [path for path in glob.glob(pattern)
+             if re.fullmatch(r"\d+", path.split("/")[-2]) and os.path.exists(path + "/initdb")]
+    if not found:
+        raise RuntimeError("no PostgreSQL server in %s (no initdb there): run "
+                           "scripts/install-deps (as root)" % pattern)
+    return max(found, key=lambda path: int(path.split("/")[-2]))
 
 
 def write(path, text, mode=0o644):
@@ -85,16 +99,17 @@ class Stack:
         os.makedirs(data)
         shutil.chown(data, "postgres", "postgres")
         os.chmod(data, 0o700)
+        pg_bin = postgresql_bin()
         as_postgres = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
-        run(as_postgres + [PG_BIN + "/initdb", "-D", data, "-U", "postgres", "--auth=trust",
+        run(as_postgres + [pg_bin + "/initdb", "-D", data, "-U", "postgres", "--auth=trust",
                            "-E", "UTF8", "--no-sync"])
         log = open(os.path.join(self.root, "postgres.log"), "ab")
         self.processes["postgres"] = subprocess.Popen(
-            as_postgres + [PG_BIN + "/postgres", "-D", data, "-h", "127.0.0.1", "-p",
+            as_postgres + [pg_bin + "/postgres", "-D", data, "-h", "127.0.0.1", "-p",
                            str(self.pg_port), "-k", data, "-c", "fsync=off"],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        psql = [PG_BIN + "/psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres", "-v",
+        psql = [pg_bin + "/psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres", "-v",
                 "ON_ERROR_STOP=1"]
         deadline = time.monotonic() + 60
         while subprocess.run(psql + ["-c", "select 1"], stdout=subprocess.DEVNULL,

@@ -6,6 +6,8 @@ import pathlib
 import shutil
 import subprocess
 
+from tests.support.puppet import STRICT, warnings, without_sandbox_noise
+
 MODULE = pathlib.Path(__file__).resolve().parent.parent.parent / "puppet-module"
 STDLIB = pathlib.Path("/usr/share/puppet/modules/stdlib")  # Debian's puppet-module-puppetlabs-stdlib
 
@@ -14,13 +16,13 @@ def apply(tmp_path, code):
     puppet = shutil.which("puppet")
     assert puppet, "puppet is not installed: run scripts/install-deps (as root)"
     result = subprocess.run(
-        [puppet, "apply", "--detailed-exitcodes", "--modulepath", str(tmp_path / "modules"),
-         "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"), "-e", code],
+        [puppet, "apply", "--detailed-exitcodes", "--color=false"] + STRICT + [
+         "--modulepath", str(tmp_path / "modules"), "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"), "-e", code],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300,
         env=dict(os.environ, HOME=str(tmp_path),
                  SENTRY_PUPPET_FACTS_CONFIG=str(tmp_path / "facts.conf")))
-    # Facter's /proc/1/environ complaints in a sandbox are noise, not the module's.
-    output = "\n".join(l for l in result.stdout.splitlines() if "/proc/1/environ" not in l)
+    output = without_sandbox_noise(result.stdout)
+    assert warnings(output) == [], output
     return result.returncode, output
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from sentry_puppet.config import ConfigError, load_config
 from sentry_puppet.vhost import check_settings
+from tests.support.puppet import STRICT, warnings, without_sandbox_noise
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 MODULE = REPO / "puppet-module"
@@ -161,15 +162,13 @@ def apply_noop(tmp_path, code, data):
         "hierarchy": [{"name": "example", "path": "example.yaml"},
                       {"name": "site", "path": "site.yaml"}]}))
     result = subprocess.run(
-        [tool("puppet"), "apply", "--noop", "--detailed-exitcodes", "--color=false",
+        [tool("puppet"), "apply", "--noop", "--detailed-exitcodes", "--color=false"] + STRICT + [
          "--modulepath", str(modules), "--hiera_config", str(tmp_path / "hiera.yaml"),
          "--confdir", str(tmp_path / "conf"), "--vardir", str(tmp_path / "var"),
          "-e", code + SHOW_CONFIG],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300,
         env=dict(os.environ, HOME=str(tmp_path)))
-    # Facter's /proc/1/environ complaints in a sandbox are noise, not the example's.
-    output = "\n".join(l for l in result.stdout.splitlines() if "/proc/1/environ" not in l)
-    return result.returncode, output
+    return result.returncode, without_sandbox_noise(result.stdout)
 
 
 def check_server_config(tmp_path, where, output):
@@ -213,5 +212,8 @@ def test_example_compiles(example, tmp_path, parameters):
     code_exit, output = apply_noop(tmp_path, code, data)
     assert code_exit in (0, 2), "%s does not compile:\n%s\n--- code ---\n%s" % (
         example.where, output[-4000:], code)
+    # The module's own warnings are an example's point (covermymeds/sentry's parameters): others
+    # (a deprecated stdlib function, Puppet's strict mode) fail it.
+    assert warnings(output, module_own_too=False) == [], "%s warns" % example.where
     declares_server = re.search(r"class \{ 'sentry::server'|include sentry::server\b", code)
     assert check_server_config(tmp_path, example.where, output) == (1 if declares_server else 0)

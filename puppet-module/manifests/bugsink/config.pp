@@ -99,7 +99,7 @@ class sentry::bugsink::config {
   file { "${sentry::bugsink::tool_config_dir}/config.d/bugsink.yaml":
     ensure  => file,
     mode    => '0644',
-    content => to_yaml({
+    content => sentry::to_yaml({
         'token_file' => $sentry::bugsink::token_file,
         'ca_file'    => $agent_ssl['ca'],
         'vhost'      => delete_undef_values({

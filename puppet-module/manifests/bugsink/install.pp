@@ -17,7 +17,7 @@ class sentry::bugsink::install {
   $requirements = $wanted.keys.map |$r| { "'${r}'" }.join(' ')
   $installed = $wanted.values.map |$d| { "ls -d ${site_packages}/${d}.dist-info" }.join(' && ')
 
-  ensure_packages(['python3-venv'])
+  ensure_resource('package', 'python3-venv', { 'ensure' => 'installed' })
 
   exec { 'bugsink virtualenv':
     command => "${sentry::bugsink::python} -m venv ${venv}",

@@ -20,7 +20,7 @@ class sentry::server::config {
   file { $sentry::server::config_file:
     ensure  => file,
     mode    => '0600',
-    content => to_yaml(delete_undef_values({
+    content => sentry::to_yaml(delete_undef_values({
         'backend'         => $sentry::server::backend,
         'url'             => $sentry::server::url,
         'token_file'      => $sentry::server::token_path,

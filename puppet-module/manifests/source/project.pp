@@ -55,7 +55,7 @@ parameter) is ignored: project '${project}' is made in ${made_in}.")
   file { "${sentry::server::definitions_dir}/${title}.yaml":
     ensure  => file,
     mode    => '0644',
-    content => to_yaml(delete_undef_values({
+    content => sentry::to_yaml(delete_undef_values({
         'project'  => $project,
         'platform' => $platform,
         'team'     => $team,

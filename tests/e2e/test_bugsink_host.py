@@ -31,7 +31,7 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.e2e.stack import PG_BIN, Agent, peak_rss_mib, run, write
+from tests.e2e.stack import Agent, peak_rss_mib, postgresql_bin, run, write
 from tests.support.bugsink import api_get
 from tests.support.ports import free_port
 
@@ -144,7 +144,7 @@ def hosts_line(name):
 
 
 def psql(stack, *args, database="postgres"):
-    return run([PG_BIN + "/psql", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "postgres",
+    return run([postgresql_bin() + "/psql", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "postgres",
                 "-d", database, "-v", "ON_ERROR_STOP=1", "-At"] + list(args))
 
 

@@ -18,11 +18,10 @@
 #     base_url => "https://${trusted['certname']}",
 #   }
 #   class { 'sentry::server':
-#     backend        => 'bugsink',
-#     url            => "https://${trusted['certname']}",
-#     package_source => 'sentry-puppet==0.1.0',
-#     vhost          => { 'server_name' => $trusted['certname'] },
-#     ports_file     => '/etc/apache2/ports.conf',
+#     backend    => 'bugsink',
+#     url        => "https://${trusted['certname']}",
+#     vhost      => { 'server_name' => $trusted['certname'] },
+#     ports_file => '/etc/apache2/ports.conf',
 #   }
 #
 # @param version

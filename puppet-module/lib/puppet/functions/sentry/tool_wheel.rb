@@ -8,7 +8,7 @@
 # It runs where the catalog is compiled, on the module as the server has it.
 Puppet::Functions.create_function(:'sentry::tool_wheel') do
   # @return [Optional[Struct[{version => String, file => String}]]]
-  #   e.g. `{'version' => '0.2.0', 'file' => 'sentry_puppet-0.2.0-py3-none-any.whl'}`, or undef.
+  #   e.g. `{'version' => 'X.Y.Z', 'file' => 'sentry_puppet-X.Y.Z-py3-none-any.whl'}`, or undef.
   dispatch :tool_wheel do
     return_type 'Optional[Struct[{version => String, file => String}]]'
   end

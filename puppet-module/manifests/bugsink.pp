@@ -126,6 +126,7 @@ class sentry::bugsink (
   # Its vhost is rendered from the tool-config fragment and Bugsink's files, so after them;
   # Apache (re)loads after it; its sync speaks to Bugsink through Apache, so after that.
   Class['sentry::bugsink::setup'] -> Exec <| tag == 'sentry::server::vhost' |>
+  Class['sentry::bugsink::install'] -> File_line <| tag == 'sentry::server::vhost' |>
   Exec <| tag == 'sentry::server::vhost' |> ~> Class['sentry::bugsink::serve']
   File_line <| tag == 'sentry::server::vhost' |> ~> Class['sentry::bugsink::serve']
   Class['sentry::bugsink::serve'] -> Exec <| tag == 'sentry::server::sync' |>

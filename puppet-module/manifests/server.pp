@@ -1,10 +1,11 @@
 # @summary The Sentry host: reads the apps' definitions, creates their projects, publishes DSNs.
 #
 # Installs the tool in a virtualenv (the wheel a released module carries, or `package_source`;
-# upgraded when the module's version, `package_source` or `version` changes), writes its configuration (the token into its own 0600 file, never on a command
-# line), runs `sentry-puppet sync` when `sync --check` says something is pending, renders the
-# Apache vhost the same way when `vhost` is given, and (`sync_timer`) runs `sync` every 5
-# minutes between Puppet runs with a systemd timer.
+# upgraded when the module's version, `package_source` or `version` changes), writes its
+# configuration (the token into its own 0600 file, never on a command line), runs
+# `sentry-puppet sync` when `sync --check` says something is pending (its plan lines go into
+# the run's report), renders the Apache vhost the same way when `vhost` is given, and
+# (`sync_timer`) runs `sync` every 5 minutes between Puppet runs with a systemd timer.
 #
 # Where the definitions come from: when this puppetserver stores exported resources in PuppetDB
 # (the usual case), the tool reads the exported `sentry::source::project` resources from
@@ -143,9 +144,9 @@ class sentry::server (
     $wheel = sentry::tool_wheel()
     if $wheel =~ Undef {
       fail("sentry::server: package_source is not given, and this copy of the module carries no \
-built tool (files/sentry_puppet-<version>-py3-none-any.whl): it is a git checkout, not a release. \
-Install the module from the tarball that scripts/release builds (dist/sentrypuppet-sentry-<version>.tar.gz), \
-or set sentry::server::package_source (a name on your index, a wheel, an sdist, a checkout).")
+built tool (files/sentry_puppet-<version>-py3-none-any.whl): it is a git checkout, not a \
+release. Install the module from the tarball that scripts/release builds \
+(dist/sentrypuppet-sentry-<version>.tar.gz), or set sentry::server::package_source (a name on your index, a wheel, an sdist, a checkout).")
     }
     if $version and $version != $wheel['version'] {
       fail("sentry::server: version ${version} is not the version of the tool this module carries \

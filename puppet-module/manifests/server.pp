@@ -15,7 +15,7 @@
 # the catalog collects them into one file each in `definitions_dir`, purged of retired hosts'.
 # Projects on the server are never deleted.
 #
-# @example With the embedded default: Bugsink under Apache's mod_wsgi (docs/vhost.md)
+# @example With the embedded default: Bugsink under Apache's mod_wsgi
 #   class { 'sentry::server':
 #     backend        => 'bugsink',
 #     url            => "https://${trusted['certname']}",
@@ -68,7 +68,8 @@
 #   reports another version fails the run, naming both. Undef: only `package_source` counts.
 #   Without `package_source` it is the module's version (give no other).
 # @param vhost
-#   The `vhost` section of the tool's config (see docs/vhost.md); empty: no vhost rendered.
+#   The `vhost` section of the tool's config (see
+#   [docs/vhost.md](https://github.com/sentry-puppet/sentry_puppet/blob/main/docs/vhost.md)); empty: no vhost rendered.
 #   With `sentry::bugsink` on the node only `server_name` is needed (and `listen`,
 #   `http_port` when not 443 and 80): its path, WSGI settings and the agent's certificate, key,
 #   CA and CRL come from `config_dir/config.d/bugsink.yaml`; the keys given here win.
@@ -86,7 +87,8 @@
 #   else `files` is used). `files`: the catalog collects them into `definitions_dir`, for a
 #   Sentry host that cannot reach PuppetDB's port (8081).
 # @param puppetdb
-#   Overrides of the tool's `puppetdb` settings (docs/tool.md): `url` (default: the
+#   Overrides of the tool's `puppetdb` settings
+#   ([docs/tool.md](https://github.com/sentry-puppet/sentry_puppet/blob/main/docs/tool.md)): `url` (default: the
 #   puppetserver's own, `sentry::puppetdb_url()`), `ca_file`, `cert_file`, `key_file` (default:
 #   the agent's own, from its settings through the `sentry_agent_ssl` fact, whatever its
 #   ssldir). Needed only for another URL or another certificate.

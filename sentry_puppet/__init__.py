@@ -1,3 +1,3 @@
 """Provision Sentry-compatible projects for a Puppet-managed fleet and publish their DSNs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

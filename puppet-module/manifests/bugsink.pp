@@ -20,11 +20,10 @@
 #     base_url => "https://${trusted['certname']}",
 #   }
 #   class { 'sentry::server':
-#     backend        => 'bugsink',
-#     url            => "https://${trusted['certname']}",
-#     package_source => 'sentry-puppet==0.1.0',
-#     vhost          => { 'server_name' => $trusted['certname'] },
-#     ports_file     => '/etc/apache2/ports.conf',
+#     backend    => 'bugsink',
+#     url        => "https://${trusted['certname']}",
+#     vhost      => { 'server_name' => $trusted['certname'] },
+#     ports_file => '/etc/apache2/ports.conf',
 #   }
 #
 # @param version
@@ -137,6 +136,7 @@ Debian or RedHat family take sentry::client.")
   # Its vhost is rendered from the tool-config fragment and Bugsink's files, so after them;
   # Apache (re)loads after it; its sync speaks to Bugsink through Apache, so after that.
   Class['sentry::bugsink::setup'] -> Exec <| tag == 'sentry::server::vhost' |>
+  Class['sentry::bugsink::install'] -> File_line <| tag == 'sentry::server::vhost' |>
   Exec <| tag == 'sentry::server::vhost' |> ~> Class['sentry::bugsink::serve']
   File_line <| tag == 'sentry::server::vhost' |> ~> Class['sentry::bugsink::serve']
   Class['sentry::bugsink::serve'] -> Exec <| tag == 'sentry::server::sync' |>

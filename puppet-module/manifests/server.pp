@@ -1,10 +1,11 @@
 # @summary The Sentry host: reads the apps' definitions, creates their projects, publishes DSNs.
 #
-# Installs the tool in a virtualenv (and upgrades it when `package_source` or `version`
-# changes), writes its configuration (the token into its own 0600 file, never on a command
-# line), runs `sentry-puppet sync` when `sync --check` says something is pending, renders the
-# Apache vhost the same way when `vhost` is given, and (`sync_timer`) runs `sync` every 5
-# minutes between Puppet runs with a systemd timer.
+# Installs the tool in a virtualenv (the wheel a released module carries, or `package_source`;
+# upgraded when the module's version, `package_source` or `version` changes), writes its
+# configuration (the token into its own 0600 file, never on a command line), runs
+# `sentry-puppet sync` when `sync --check` says something is pending (its plan lines go into
+# the run's report), renders the Apache vhost the same way when `vhost` is given, and
+# (`sync_timer`) runs `sync` every 5 minutes between Puppet runs with a systemd timer.
 #
 # Where the definitions come from: when this puppetserver stores exported resources in PuppetDB
 # (the usual case), the tool reads the exported `sentry::source::project` resources from
@@ -17,14 +18,12 @@
 # Debian family only (Debian 12 and 13 are tested): on another OS family it fails at compile
 # time, naming that family. App servers of the RedHat family take `sentry::client`.
 #
-# @example With the embedded default: Bugsink under Apache's mod_wsgi (docs/vhost.md)
+# @example With the embedded default: Bugsink under Apache's mod_wsgi
 #   class { 'sentry::server':
 #     backend        => 'bugsink',
 #     url            => "https://${trusted['certname']}",
 #     token          => Sensitive(lookup('sentry::token')),
 #     ca_file        => '/var/lib/puppet/ssl/certs/ca.pem',
-#     package_source => 'sentry-puppet==0.1.0',   # your index; or a wheel, an sdist, a URL
-#     version        => '0.1.0',
 #     vhost          => {
 #       'path'                => '/etc/apache2/sites-enabled/sentry.conf',
 #       'server_name'         => $trusted['certname'],
@@ -68,15 +67,21 @@
 # @param environment
 #   Which exports to read (or collect): the `environment` of `sentry::client`, their tag.
 # @param package_source
-#   What pip installs the tool from: a name on your index (`sentry-puppet==0.1.0`), a wheel,
-#   an sdist, a source directory or a URL. Installed when the virtualenv has no tool, and again
-#   (`pip install --upgrade`) when this value changes.
+#   What pip installs the tool from instead of the module's own wheel: a name on your index
+#   (`sentry-puppet==X.Y.Z`), a wheel, an sdist, a source directory or a URL. Installed when
+#   the virtualenv has no tool, and again (`pip install --upgrade`) when this value changes.
+#   Undef: the wheel that the module, as `scripts/release` builds it, carries in its `files/`
+#   (copied to `<venv>/`; the tool's version is the module's, so upgrading the module upgrades
+#   the tool). A module from a git checkout has no wheel: the compile then fails, saying to
+#   build the module with `scripts/release` or to set `package_source`.
 # @param version
-#   The tool version `package_source` provides (`0.1.0`). When given, a tool whose
+#   The tool version `package_source` provides (`X.Y.Z`). When given, a tool whose
 #   `sentry-puppet --version` says otherwise is reinstalled, and an install that still
 #   reports another version fails the run, naming both. Undef: only `package_source` counts.
+#   Without `package_source` it is the module's version (give no other).
 # @param vhost
-#   The `vhost` section of the tool's config (see docs/vhost.md); empty: no vhost rendered.
+#   The `vhost` section of the tool's config (see
+#   [docs/vhost.md](https://github.com/sentry-puppet/sentry_puppet/blob/main/docs/vhost.md)); empty: no vhost rendered.
 #   With `sentry::bugsink` on the node only `server_name` is needed (and `listen`,
 #   `http_port` when not 443 and 80): its path, WSGI settings and the agent's certificate, key,
 #   CA and CRL come from `config_dir/config.d/bugsink.yaml`; the keys given here win.
@@ -94,7 +99,8 @@
 #   else `files` is used). `files`: the catalog collects them into `definitions_dir`, for a
 #   Sentry host that cannot reach PuppetDB's port (8081).
 # @param puppetdb
-#   Overrides of the tool's `puppetdb` settings (docs/tool.md): `url` (default: the
+#   Overrides of the tool's `puppetdb` settings
+#   ([docs/tool.md](https://github.com/sentry-puppet/sentry_puppet/blob/main/docs/tool.md)): `url` (default: the
 #   puppetserver's own, `sentry::puppetdb_url()`), `ca_file`, `cert_file`, `key_file` (default:
 #   the agent's own, from its settings through the `sentry_agent_ssl` fact, whatever its
 #   ssldir). Needed only for another URL or another certificate.
@@ -119,7 +125,6 @@ class sentry::server (
   Stdlib::HTTPUrl $url,
   String[1] $team,
   String[1] $environment,
-  String[1] $package_source,
   Stdlib::Absolutepath $python,
   Stdlib::Absolutepath $venv,
   Stdlib::Absolutepath $config_dir,
@@ -127,6 +132,7 @@ class sentry::server (
   Stdlib::Absolutepath $dsn_dir,
   Optional[Sensitive[String[1]]] $token = undef,
   Optional[Stdlib::Absolutepath] $token_file = undef,
+  Optional[String[1]] $package_source = undef,
   Optional[String[1]] $version = undef,
   Optional[String[1]] $organization = undef,
   Hash[String[1], Any] $vhost = {},
@@ -150,6 +156,28 @@ Debian or RedHat family take sentry::client.")
   if $token and $token_file {
     fail("sentry::server: both `token` and `token_file` (${token_file}) are given; give one: \
 `token` is written to ${config_dir}/token, `token_file` names a file that already holds it.")
+  }
+
+  # What pip installs, and the version it must report. Without `package_source`: the wheel a
+  # released module carries, copied into the venv by sentry::server::install.
+  if $package_source {
+    $wheel = undef
+    $install_source = $package_source
+    $install_version = $version
+  } else {
+    $wheel = sentry::tool_wheel()
+    if $wheel =~ Undef {
+      fail("sentry::server: package_source is not given, and this copy of the module carries no \
+built tool (files/sentry_puppet-<version>-py3-none-any.whl): it is a git checkout, not a \
+release. Install the module from the tarball that scripts/release builds \
+(dist/sentrypuppet-sentry-<version>.tar.gz), or set sentry::server::package_source (a name on your index, a wheel, an sdist, a checkout).")
+    }
+    if $version and $version != $wheel['version'] {
+      fail("sentry::server: version ${version} is not the version of the tool this module carries \
+(${wheel['version']}): remove version, or give package_source for ${version}.")
+    }
+    $install_source = "${venv}/${wheel['file']}"
+    $install_version = $wheel['version']
   }
 
   # Shared with the private classes.

@@ -20,6 +20,7 @@ import yaml
 from sentry_puppet.config import ConfigError, load_config
 from sentry_puppet.vhost import check_settings
 from tests.support.puppet import STRICT, warnings, without_sandbox_noise
+from tests.support.release import released_module
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 MODULE = REPO / "puppet-module"
@@ -145,10 +146,17 @@ def test_hiera_levels_exist():
         assert "%{" in level["path"] or (datadir / level["path"]).is_file(), level
 
 
-def apply_noop(tmp_path, code, data):
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    """The module as released (its tool's wheel in files/): the examples, like the README's
+    Hiera, name no package_source."""
+    return released_module(tmp_path_factory.mktemp("release"))
+
+
+def apply_noop(tmp_path, module, code, data):
     modules = tmp_path / "modules"
     modules.mkdir()
-    (modules / "sentry").symlink_to(MODULE)
+    (modules / "sentry").symlink_to(module)
     for name in OTHER_MODULES:
         assert (DEBIAN_MODULES / name).is_dir(), (
             "Debian's puppet-module-puppetlabs-%s is not installed: run scripts/install-deps "
@@ -201,7 +209,7 @@ def check_server_config(tmp_path, where, output):
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=repr)
-def test_example_compiles(example, tmp_path, parameters):
+def test_example_compiles(example, tmp_path, parameters, module):
     if example.kind == "hiera":
         data = yaml.safe_load(example.text)
         assert hiera_keys_problems(example.where, data, parameters) == []
@@ -209,7 +217,7 @@ def test_example_compiles(example, tmp_path, parameters):
         code = "\n".join("include %s" % c for c in classes)
     else:
         data, code = {}, example.text
-    code_exit, output = apply_noop(tmp_path, code, data)
+    code_exit, output = apply_noop(tmp_path, module, code, data)
     assert code_exit in (0, 2), "%s does not compile:\n%s\n--- code ---\n%s" % (
         example.where, output[-4000:], code)
     # The module's own warnings are an example's point (covermymeds/sentry's parameters): others

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+from tests.support import release
 from tests.support.fake_sentry import FakeSentry
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -19,21 +20,10 @@ INSTALL = "Exec[sentry-puppet install]"
 
 def build_wheel(tmp_path, version):
     """A wheel of this checkout that says `version`, built offline from a copy."""
-    source = tmp_path / ("src-" + version)
-    shutil.copytree(str(REPO / "sentry_puppet"), str(source / "sentry_puppet"),
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("setup.cfg", "pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(str(REPO / name), str(source / name))
-    init = source / "sentry_puppet" / "__init__.py"
-    init.write_text(init.read_text().replace(
-        '__version__ = "', '__version__ = "%s"  # was "' % version, 1))
     # Blanks and parentheses: the path must reach pip, the marker and the messages quoted.
-    dist = tmp_path / ("dist %s (built here)" % version)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "-w", str(dist),
-                    str(source)], check=True, timeout=300)
-    (wheel,) = dist.glob("*.whl")
-    return wheel
+    where = tmp_path / ("wheel %s (built here)" % version)
+    where.mkdir()
+    return release.build_wheel(where, version)
 
 
 def tool_version(venv):
@@ -43,23 +33,24 @@ def tool_version(venv):
 
 
 class Host:
-    def __init__(self, tmp_path, server):
+    def __init__(self, tmp_path, server, module=MODULE):
         self.tmp_path = tmp_path
         self.server = server
         self.venv = tmp_path / "venv"
         (tmp_path / "modules").mkdir()
-        (tmp_path / "modules" / "sentry").symlink_to(MODULE)
+        (tmp_path / "modules" / "sentry").symlink_to(module)
         (tmp_path / "modules" / "stdlib").symlink_to(STDLIB)
 
-    def apply(self, package_source, version=None):
+    def apply(self, package_source, version=None, more=""):
         code = ("class { 'sentry::server': backend => 'sentry', organization => 'acme', "
-                "url => '%s', token => Sensitive('%s'), package_source => '%s', %s"
+                "url => '%s', token => Sensitive('%s'), %s%s"
                 "venv => '%s', config_dir => '%s/etc', definitions_dir => '%s/etc/projects.d', "
                 # No systemd here, and no unit files into this machine's /etc/systemd.
                 "dsn_dir => '%s/dsn', sync_timer => false }" % (
-                    self.server.url, self.server.token, package_source,
+                    self.server.url, self.server.token,
+                    "package_source => '%s', " % package_source if package_source else "",
                     "version => '%s', " % version if version else "",
-                    self.venv, self.tmp_path, self.tmp_path, self.tmp_path))
+                    self.venv, self.tmp_path, self.tmp_path, self.tmp_path)) + more
         puppet = shutil.which("puppet")
         assert puppet, "puppet is not installed: run scripts/install-deps (as root)"
         env = dict(os.environ, HOME=str(self.tmp_path))
@@ -115,3 +106,27 @@ def test_install_once_upgrade_on_new_source_or_version_never_without(tmp_path):
         assert ("installed sentry-puppet 0.0.2 from %s, but sentry::server::version is 0.0.3: "
                 "correct package_source or version" % new) in output
         assert tool_version(host.venv) == "sentry-puppet 0.0.2"
+
+
+def test_released_module_installs_its_own_tool_and_reports_what_sync_made(tmp_path):
+    """No package_source: the module as scripts/release builds it installs the wheel it
+    carries, pinned to its version; the run's output (its report) shows the projects made."""
+    assert STDLIB.is_dir(), "Debian's puppet-module-puppetlabs-stdlib is not installed"
+    (tmp_path / "release").mkdir()
+    module = release.released_module(tmp_path / "release")
+    version = release.module_version()
+    # A definition by hand (puppet apply has no PuppetDB to collect exports from).
+    project = ("sentry::source::project { 'billing-app01.example.com': project => 'billing', "
+               "platform => 'python', source => 'app01.example.com' }")
+    with FakeSentry() as server:
+        host = Host(tmp_path, server, module=module)
+        code, output = host.apply(None, more=project)
+        assert code == 2, output
+        assert tool_version(host.venv) == "sentry-puppet %s" % version
+        assert (host.venv / ("sentry_puppet-%s-py3-none-any.whl" % version)).is_file()
+        # logoutput: the sync's plan lines reach the report (never the token: Host.apply).
+        assert "+ project billing (python) in apps" in output, output
+        assert "projects: 1 created" in output, output
+
+        code, output = host.apply(None, more=project)
+        assert code == 0, output

@@ -1,4 +1,4 @@
-# @summary Bugsink's virtualenv and package, upgraded when `version` changes.
+# @summary Bugsink's virtualenv and package, upgraded when `version` changes; Apache's packages.
 # @api private
 class sentry::bugsink::install {
   assert_private()
@@ -18,6 +18,11 @@ class sentry::bugsink::install {
   $installed = $wanted.values.map |$d| { "ls -d ${site_packages}/${d}.dist-info" }.join(' && ')
 
   ensure_resource('package', 'python3-venv', { 'ensure' => 'installed' })
+  if $sentry::bugsink::manage_apache {
+    # Installed first: on a bare host sentry::server renders its vhost into
+    # /etc/apache2/sites-enabled and its Listen lines into ports.conf before Apache starts.
+    ensure_resource('package', ['apache2', 'libapache2-mod-wsgi-py3'], { 'ensure' => 'installed' })
+  }
 
   exec { 'bugsink virtualenv':
     command => "${sentry::bugsink::python} -m venv ${venv}",

@@ -5,7 +5,7 @@ class sentry::bugsink::serve {
   $provider = $sentry::bugsink::service_provider
 
   if $sentry::bugsink::manage_apache {
-    ensure_resource('package', ['apache2', 'libapache2-mod-wsgi-py3'], { 'ensure' => 'installed' })
+    # The packages come with sentry::bugsink::install: /etc/apache2 exists before the vhost.
     # mod_ssl ships with apache2; ssl also enables socache_shmcb. The others are Debian's
     # defaults, which the vhost needs.
     ['ssl', 'wsgi', 'alias', 'mime', 'authz_core'].each |$module| {

@@ -1,6 +1,8 @@
-# @summary Installs the tool in a virtualenv; reinstalls it when `package_source` or `version` changed.
+# @summary Installs the tool in a virtualenv; reinstalls it when its source or version changed.
 #
-# The install command records the `package_source` it installed in a marker file once pip
+# The source is `package_source`, or else the wheel the module carries, copied into the venv
+# (its file name holds the module's version, so a new module version is a new source).
+# The install command records the source it installed in a marker file once pip
 # has succeeded, so a failed install is tried again on the next run, and a run that changes
 # nothing installs nothing.
 #
@@ -12,8 +14,8 @@ class sentry::server::install {
   $tool = $sentry::server::tool
   $pip = "${venv}/bin/pip"
   $marker = "${venv}/.sentry-puppet-source"
-  $source = shellquote($sentry::server::package_source)
-  $version = $sentry::server::version
+  $source = shellquote($sentry::server::install_source)
+  $version = $sentry::server::install_version
 
   exec { 'sentry-puppet virtualenv':
     command => "${sentry::server::python} -m venv ${venv}",
@@ -35,6 +37,16 @@ exit 1; }; }"
     $version_is_right = ''
     $verify = ''
     $variables = "s=${source};"
+  }
+
+  if $sentry::server::wheel {
+    file { $sentry::server::install_source:
+      ensure  => file,
+      mode    => '0644',
+      source  => "puppet:///modules/sentry/${sentry::server::wheel['file']}",
+      require => Exec['sentry-puppet virtualenv'],
+      before  => Exec['sentry-puppet install'],
+    }
   }
 
   exec { 'sentry-puppet install':

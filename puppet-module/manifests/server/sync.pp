@@ -24,12 +24,16 @@ class sentry::server::sync {
 
   # Under --noop on a new host the tool is not installed yet, and an `unless` command that
   # does not exist (exit 127) fails the run instead of showing the change: hence `test -x`.
+  # logoutput: the run's report shows which projects were made (the plan lines, `+ project
+  # billing (python) in apps  from app01...`, and the summary): names, platforms, teams, hosts
+  # and counts; never the token (the tool keeps it out of every message) nor a DSN.
   exec { 'sentry-puppet sync':
-    provider => 'shell',
-    command  => "${run} sync --detailed-exitcodes",
-    unless   => "test -x ${tool} && ${run} sync --check",
-    returns  => [0, 2],
-    timeout  => 1800,
-    require  => $definitions,
+    provider  => 'shell',
+    command   => "${run} sync --detailed-exitcodes",
+    unless    => "test -x ${tool} && ${run} sync --check",
+    returns   => [0, 2],
+    timeout   => 1800,
+    logoutput => true,
+    require   => $definitions,
   }
 }

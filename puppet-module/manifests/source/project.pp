@@ -6,10 +6,9 @@
 #
 # @example Collected by sentry::server; declared by hand it reads
 #   class { 'sentry::server':
-#     backend        => 'bugsink',
-#     url            => 'http://127.0.0.1:8000',
-#     token_file     => '/etc/sentry_puppet/bugsink-token',
-#     package_source => 'sentry-puppet==0.1.0',
+#     backend    => 'bugsink',
+#     url        => 'http://127.0.0.1:8000',
+#     token_file => '/etc/sentry_puppet/bugsink-token',
 #   }
 #   sentry::source::project { 'Foo-Bar-app01.example.com':
 #     project  => 'Foo-Bar',
@@ -40,7 +39,7 @@ define sentry::source::project (
   unless defined(Class['sentry::server']) {
     fail("sentry::source::project[${title}]: the class sentry::server is not declared on this node. \
 These definitions belong on the Sentry host, which collects them: declare sentry::server (with its \
-backend, url, token and package_source) before them.")
+backend, url and token) before them.")
   }
   $server_organization = $sentry::server::organization
   if $organization =~ String[1] and $organization != $server_organization {

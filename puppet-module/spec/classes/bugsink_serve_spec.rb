@@ -6,9 +6,10 @@ describe 'sentry::bugsink' do
   let(:facts) { { 'sentry_agent_ssl' => AGENT_SSL } }
   let(:params) { { version: '2.6.2', base_url: 'https://sentry.example.com:8443' } }
 
-  it 'installs Apache with mod_wsgi and enables the modules the vhost needs' do
-    is_expected.to contain_package('apache2')
-    is_expected.to contain_package('libapache2-mod-wsgi-py3')
+  it 'installs Apache with mod_wsgi first, and enables the modules the vhost needs' do
+    # With the install class: before sentry::server writes into /etc/apache2 on a bare host.
+    is_expected.to contain_package('apache2').that_comes_before('Class[sentry::bugsink::config]')
+    is_expected.to contain_package('libapache2-mod-wsgi-py3').that_comes_before('Class[sentry::bugsink::config]')
     %w[ssl wsgi alias mime authz_core].each do |m|
       is_expected.to contain_exec("a2enmod #{m}")
         .with_creates("/etc/apache2/mods-enabled/#{m}.load").that_notifies('Service[apache2]')

@@ -95,6 +95,8 @@ describe 'sentry::bugsink' do
         is_expected.to contain_exec('sentry-puppet render-vhost').that_requires('Class[sentry::bugsink::setup]')
         is_expected.to contain_exec('sentry-puppet render-vhost').that_notifies('Class[sentry::bugsink::serve]')
         is_expected.to contain_file_line('sentry Listen 443').that_notifies('Class[sentry::bugsink::serve]')
+        # On a bare host ports.conf comes with Apache's package.
+        is_expected.to contain_file_line('sentry Listen 443').that_requires('Class[sentry::bugsink::install]')
         is_expected.to contain_exec('sentry-puppet sync').that_requires('Class[sentry::bugsink::serve]')
       end
       it 'leaves the token and the vhost defaults to the fragment' do

@@ -24,6 +24,7 @@ describe 'sentry::server' do
       .with_command('/opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --detailed-exitcodes')
       .with_unless('test -x /opt/sentry_puppet/venv/bin/sentry-puppet && /opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --check')
       .with_returns([0, 2])
+      .with_logoutput(true)
       .that_requires('Exec[sentry-puppet install]')
       .that_requires('File[/etc/sentry_puppet/config.yaml]')
       .that_requires('File[/etc/sentry_puppet/projects.d]')

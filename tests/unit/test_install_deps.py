@@ -30,13 +30,16 @@ def install_deps(tmp_path):
     executable(tmp_path / ".venv" / "bin" / "pip", RECORDER % (pip, ""))
 
     def run(*args):
+        for record in (queried, pip):
+            if record.exists():
+                record.unlink()
         env = dict(os.environ, PATH="%s:%s" % (tmp_path / "bin", os.environ["PATH"]))
         result = subprocess.run(["bash", str(tmp_path / "scripts" / "install-deps")]
                                 + list(args), env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, timeout=60)
         assert result.returncode == 0, result.stdout
         packages = [line.split()[-1] for line in queried.read_text().splitlines()]
-        return packages, pip.read_text().splitlines()[-1]
+        return packages, pip.read_text().splitlines()[-1] if pip.exists() else None
     return run
 
 
@@ -51,3 +54,9 @@ def test_tests_get_the_whole_stack(install_deps):
     assert {"python3-venv", "apache2", "libapache2-mod-wsgi-py3", "puppet", "facter",
             "puppetserver", "puppetdb", "postgresql", "ruby-rspec-puppet"} <= set(packages)
     assert pip == "install --disable-pip-version-check -e .[test] bugsink"
+
+
+def test_apt_mode_gets_the_tests_debian_packages_and_no_virtualenv(install_deps):
+    packages, pip = install_deps("apt")
+    assert packages == install_deps()[0]
+    assert pip is None

@@ -157,7 +157,7 @@ class SentryHost:
                                      check=False, timeout=3600)
             code, out, err, wall = (result.returncode, result.stdout, "",
                                     time.monotonic() - started)
-            catalog = self.booted.path("/var/lib/puppet/client_data/catalog/%s.json" % certname)
+            catalog = self.booted.path("%s/catalog/%s.json" % (self.client_datadir, certname))
             summary = self.booted.path(self.lastrunfile)
         else:
             code, out, err, wall, _ = measured(
@@ -391,7 +391,9 @@ def main():
             print("booted root ready (systemd PID 1); %s" % uptime())
         host = SentryHost(stack, booted)
         if booted:
-            host.lastrunfile = booted.run("puppet config print lastrunfile").stdout.strip()
+            host.client_datadir, host.lastrunfile = booted.run(
+                "puppet config print client_datadir; puppet config print lastrunfile"
+            ).stdout.split()
         tmp = os.path.join(stack.root, "bench")
         injected = 0
         for hosts in sizes:

@@ -12,8 +12,13 @@ definitions, 16,670 apps; tests/e2e/fleet.py), and for each N measures:
     compile time (puppetserver's log), apply time, the whole run, the catalog's resource
     count; then the tool's own in-sync `sync` with the config Puppet wrote (wall, requests,
     peak RSS). NEW: `definitions_from => 'puppetdb'` (the tool reads PuppetDB; the catalog
-    holds nothing per definition). BASELINE (up to --baseline-max hosts): `definitions_from =>
-    'files'`, today's collection of one file resource per definition into `definitions_dir`.
+    holds nothing per definition), timer off (the Puppet run checks with `sync --check`).
+    TIMER (--timer): the same with `sync_timer` on, as the module's defaults have it: the
+    Sentry host is a Debian root booted with systemd (tests/support/booted_root.py, on this
+    machine's network), where the timer syncs and the Puppet run only checks the timer's
+    state; its "tool sync" is the timer's own sync (`systemctl start` of its service).
+    BASELINE (up to --baseline-max hosts): `definitions_from => 'files'`, today's collection
+    of one file resource per definition into `definitions_dir`.
 
 2 hosts (10 definitions) are always measured first: the reference for "within 1.5x".
 Goals (issue 10), at 10,000 hosts: the in-sync agent run < 30 s and within 1.5x of the
@@ -24,7 +29,7 @@ requests itself, 17,000 projects are made in seconds, and Sentry's API is the on
 listings carry the DSNs (a sync in step reads listings only).
 
 Usage: .venv/bin/python bench/fleet.py [--hosts 200,2000,10000] [--baseline-max 2000]
-                                       [--heap 768m] [--runs 1] [--keep]
+                                       [--heap 768m] [--runs 1] [--timer] [--keep]
 Needs root (PostgreSQL runs as `postgres`, as in the e2e tests) and about 3 GiB of memory.
 """
 import argparse
@@ -44,14 +49,14 @@ sys.path.insert(0, ROOT)
 
 from tests.e2e import fleet  # noqa: E402
 from tests.e2e.stack import Agent, Stack, write  # noqa: E402
+from tests.support import booted_root  # noqa: E402
 from tests.support.fake_sentry import FakeSentry  # noqa: E402
 
 STDLIB = "/usr/share/puppet/modules/stdlib"
 SENTRY_HOST = "sentry.example.com"
+TIMER_HOST = "sentry-timer.example.com"   # the booted root's agent
 REFERENCE_HOSTS = 2          # 10 definitions
 ENVIRONMENT = "production"
-COMPILED = re.compile(r"Compiled catalog for %s in environment \S+ in ([0-9.]+) seconds"
-                      % re.escape(SENTRY_HOST))
 APPLIED = re.compile(r"Applied catalog in ([0-9.]+) seconds")
 
 SITE_PP = """
@@ -73,6 +78,16 @@ node '{host}' {{
       'cert_file' => '{ssl}/certs/{host}.pem',
       'key_file'  => '{ssl}/private_keys/{host}.pem',
     }},
+  }}
+}}
+node '{timer_host}' {{
+  class {{ 'sentry::server':
+    backend          => 'sentry',
+    url              => '{url}',
+    organization     => '{org}',
+    token            => Sensitive('{token}'),
+    package_source   => '{repo}',
+    # the module's defaults otherwise: sync_timer on, paths, the agent's own certificate
   }}
 }}
 node default {{ }}
@@ -114,9 +129,10 @@ def measured(command, env=None):
 class SentryHost:
     """sentry.example.com: its agent, its site.pp, and its measured runs."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, booted=None):
         self.stack = stack
         self.agent = Agent(stack, SENTRY_HOST)
+        self.booted = booted   # the Sentry host with the timer, when measured
         self.root = os.path.join(stack.root, "bench")
         self.tool = os.path.join(self.root, "sentry-host", "venv", "bin", "sentry-puppet")
         self.config = os.path.join(self.root, "sentry-host", "etc", "config.yaml")
@@ -128,30 +144,42 @@ class SentryHost:
     def configure(self, sentry, mode):
         write(os.path.join(self.stack.environment, "manifests", "site.pp"), SITE_PP.format(
             host=SENTRY_HOST, url=sentry.url, org=sentry.org, token=sentry.token, repo=ROOT,
-            root=self.root, mode=mode, ssl=self.agent.ssldir))
+            root=self.root, mode=mode, ssl=self.agent.ssldir, timer_host=TIMER_HOST))
 
-    def run(self, label, expected):
-        """One `puppet agent --test`; -> {wall, compile, apply, resources}."""
+    def run(self, label, expected, booted=False):
+        """One `puppet agent --test` (in the booted root with BOOTED);
+        -> {wall, compile, apply, resources}."""
         log_offset = os.path.getsize(self.server_log)
-        code, out, err, wall, _ = measured(
-            ["puppet", "agent", "--test", "--detailed-exitcodes", "--color=false",
-             "--confdir", self.agent.conf, "--vardir", os.path.join(self.agent.dir, "var")],
-            env=self.agent.env)
+        certname = TIMER_HOST if booted else SENTRY_HOST
+        if booted:
+            started = time.monotonic()
+            result = self.booted.run("puppet agent --test --detailed-exitcodes --color=false",
+                                     check=False, timeout=3600)
+            code, out, err, wall = (result.returncode, result.stdout, "",
+                                    time.monotonic() - started)
+            catalog = self.booted.path("%s/catalog/%s.json" % (self.client_datadir, certname))
+            summary = self.booted.path(self.lastrunfile)
+        else:
+            code, out, err, wall, _ = measured(
+                ["puppet", "agent", "--test", "--detailed-exitcodes", "--color=false",
+                 "--confdir", self.agent.conf, "--vardir", os.path.join(self.agent.dir, "var")],
+                env=self.agent.env)
+            catalog = os.path.join(self.agent.dir, "var", "client_data", "catalog",
+                                   certname + ".json")
+            summary = os.path.join(self.agent.dir, "public", "last_run_summary.yaml")
         if code not in expected:
             raise SystemExit("%s: puppet agent exited %d (expected %s)\n%s\n%s"
                              % (label, code, expected, out[-5000:], err[-2000:]))
         with open(self.server_log, encoding="utf-8", errors="replace") as log:
             log.seek(log_offset)
-            compiled = COMPILED.findall(log.read())
+            compiled = re.findall(r"Compiled catalog for %s in environment \S+ in ([0-9.]+) "
+                                  r"seconds" % re.escape(certname), log.read())
         applied = APPLIED.findall(out)
-        catalog = os.path.join(self.agent.dir, "var", "client_data", "catalog",
-                               SENTRY_HOST + ".json")
         with open(catalog, encoding="utf-8") as handle:
             resources = len(json.load(handle)["resources"])
         # The agent's own split of the run: facts (Facter, the same at any fleet size) and the
-        # exec resources (the `sync --check` that decides whether to sync).
-        with open(os.path.join(self.agent.dir, "public", "last_run_summary.yaml"),
-                  encoding="utf-8") as handle:
+        # exec resources (the check that decides whether to sync).
+        with open(summary, encoding="utf-8") as handle:
             spent = yaml.safe_load(handle)["time"]
         return {"wall": wall, "compile": float(compiled[-1]) if compiled else None,
                 "apply": float(applied[-1]) if applied else None, "resources": resources,
@@ -200,13 +228,40 @@ def first_sync(host, hosts, tmp):
 
 def in_sync_runs(host, sentry, mode, runs):
     """Converge in `mode`, then measure `runs` in-sync agent runs (the median) and the tool."""
-    host.configure(sentry, mode)
-    host.run("%s: converging run" % mode, (0, 2))
-    samples = sorted((host.run("%s: in-sync run" % mode, (0,)) for _ in range(runs)),
+    host.configure(sentry, "puppetdb" if mode == "timer" else mode)
+    booted = mode == "timer"
+    host.run("%s: converging run" % mode, (0, 2), booted)
+    if booted:
+        # The timer's own sync against this size's server, then the run that shows what it
+        # wrote (new DSN files) and empties the file it kept: in sync from then on.
+        before = len(sentry.requests)
+        started = time.monotonic()
+        host.booted.run("systemctl start sentry-puppet-sync.service", timeout=3600)
+        timer_sync = {"wall": time.monotonic() - started,
+                      "requests": len(sentry.requests) - before, "rss": None}
+        host.run("%s: run after the timer's sync" % mode, (0, 2), booted)
+    samples = sorted((host.run("%s: in-sync run" % mode, (0,), booted) for _ in range(runs)),
                      key=lambda r: r["wall"])
     figures = samples[len(samples) // 2]
-    figures["tool"] = host.tool_sync(sentry)
+    figures["tool"] = timer_sync if booted else host.tool_sync(sentry)
     return figures
+
+
+def boot_sentry_host(stack, directory):
+    """The timer's Sentry host: a booted Debian root whose agent is TIMER_HOST, on this
+    machine's network; the repository bound at its path (package_source)."""
+    why = booted_root.unavailable()
+    if why:
+        raise SystemExit("--timer: %s" % why)
+    root = booted_root.BootedRoot(booted_root.template("bookworm"), directory, binds=[ROOT])
+    # A bare host runs none of the suite's servers (they would take this machine's ports).
+    root.disable("apache2.service", "apache-htcacheclean.service", "puppet.service",
+                 "puppetserver.service", "puppetdb.service", "postgresql.service")
+    write(root.path("/etc/puppet/puppet.conf"),
+          "[main]\ncertname = %s\nserver = localhost\nserverport = %d\n"
+          "http_keepalive_timeout = 0\nreport = false\n" % (TIMER_HOST, stack.ps_port))
+    root.boot()
+    return root
 
 
 def ratio(a, b):
@@ -222,26 +277,33 @@ def report(results, first_syncs, injections, args, stack, uptimes):
           % (args.heap, args.puppetdb_heap, args.runs))
     head = ("mode", "hosts", "defs", "catalog res", "compile s", "apply s", "(exec s)",
             "(facts s)", "agent run s", "tool sync s", "tool reqs", "tool RSS MB",
-            "run vs baseline", "run vs 10 defs")
+            "run vs baseline", "timer on vs off", "run vs 10 defs")
     rows = [head]
-    for (mode, hosts), r in sorted(results.items(), key=lambda item: (item[0][0] != "puppetdb",
+    order = {"puppetdb": 0, "timer": 1, "files": 2}
+    for (mode, hosts), r in sorted(results.items(), key=lambda item: (order[item[0][0]],
                                                                       item[0][1])):
         base = results.get(("files", hosts))
+        off = results.get(("puppetdb", hosts))
         ref = results.get((mode, REFERENCE_HOSTS))
-        rows.append(("new" if mode == "puppetdb" else "baseline", "{:,}".format(hosts),
+        rows.append(({"puppetdb": "new, timer off", "timer": "new, timer on",
+                      "files": "baseline"}[mode], "{:,}".format(hosts),
                      "{:,}".format(hosts * len(fleet.PREFIXES)), "{:,}".format(r["resources"]),
                      number(r["compile"]), number(r["apply"]), number(r["exec"]),
                      number(r["facts"]), number(r["wall"]),
                      number(r["tool"]["wall"]), str(r["tool"]["requests"]),
                      number(r["tool"]["rss"], "%.0f"),
                      ratio(r["wall"], base["wall"]) if mode == "puppetdb" and base else "-",
+                     ratio(r["wall"], off["wall"]) if mode == "timer" and off else "-",
                      ratio(r["wall"], ref["wall"]) if ref else "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     for row in rows:
         print("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
-    print("  (exec s): within apply, the exec resources: the `sync --check` that finds nothing to "
-          "do. (facts s): Facter,\n  the same at any fleet size: on a loaded machine most of "
-          "the noise. Both from the agent's last_run_summary.yaml.")
+    print("  (exec s): within apply, the exec resources: the check that finds nothing to do "
+          "(`sync --check` with the timer off;\n  the timer's state and a file test with it "
+          "on). (facts s): Facter, the same at any fleet size: on a loaded\n  machine most of "
+          "the noise. Both from the agent's last_run_summary.yaml. Timer on: the Sentry host "
+          "is a booted\n  Debian root (systemd PID 1) on this machine; its tool sync is the "
+          "timer's own sync (`systemctl start`).")
 
     print("\n== first sync of every definition from PuppetDB into an empty fake /api/0/ ==")
     for hosts, f in sorted(first_syncs.items()):
@@ -299,6 +361,9 @@ def main():
                         help="commands posted to PuppetDB at once")
     parser.add_argument("--workdir", default="/var/tmp",
                         help="where the stack's directory is made (default /var/tmp)")
+    parser.add_argument("--timer", action="store_true",
+                        help="also measure with sync_timer on: the Sentry host in a Debian root "
+                             "booted with systemd (systemd-nspawn; scripts/debian-root's root)")
     parser.add_argument("--keep", action="store_true", help="keep the stack's directory")
     args = parser.parse_args()
     try:
@@ -315,12 +380,20 @@ def main():
     tempfile.tempdir = parent  # where Stack makes its directory
     stack = FleetStack(args.heap, args.puppetdb_heap)
     sentries = []
+    booted = None
     results, first_syncs, injections = {}, {}, {}
     print("fleet bench: %s hosts; stack in %s" % (",".join(map(str, sizes)), stack.root))
     try:
         stack.start()
         print("stack ready: %s" % ", ".join("%s %.0f s" % t for t in stack.timings.items()))
-        host = SentryHost(stack)
+        if args.timer:
+            booted = boot_sentry_host(stack, os.path.join(parent, "booted"))
+            print("booted root ready (systemd PID 1); %s" % uptime())
+        host = SentryHost(stack, booted)
+        if booted:
+            host.client_datadir, host.lastrunfile = booted.run(
+                "puppet config print client_datadir; puppet config print lastrunfile"
+            ).stdout.split()
         tmp = os.path.join(stack.root, "bench")
         injected = 0
         for hosts in sizes:
@@ -338,8 +411,8 @@ def main():
             first_syncs[hosts], sentry = first_sync(host, hosts, tmp)
             sentries.append(sentry)
             print("  first sync: %s" % first_syncs[hosts]["summary"])
-            for mode in ("puppetdb", "files"):
-                if mode == "files" and hosts > args.baseline_max:
+            for mode in ("puppetdb", "timer", "files"):
+                if mode == "files" and hosts > args.baseline_max or mode == "timer" and not booted:
                     continue
                 results[(mode, hosts)] = in_sync_runs(host, sentry, mode, args.runs)
                 r = results[(mode, hosts)]
@@ -352,6 +425,8 @@ def main():
     finally:
         for sentry in sentries:
             sentry.stop()
+        if booted:
+            booted.poweroff()
         stack.stop()
         if args.keep:
             print("stack files kept in %s" % parent)

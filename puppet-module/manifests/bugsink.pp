@@ -31,7 +31,16 @@
 #   runs the migrations and restarts Apache (and the worker).
 # @param base_url
 #   Where users and SDKs reach Bugsink: its DSNs point there. Use the certname
-#   (`https://<certname>[:port]`): the vhost's certificate is the agent's.
+#   (`https://<certname>[:port]`) when the vhost's certificate is the agent's (the default);
+#   with another certificate, a name it holds (see `ca_file`).
+# @param ca_file
+#   The CA that signed the vhost's certificate: what this host's own checks of `base_url`
+#   (`Exec['bugsink ready']` after Apache (re)starts) and, through `config.d/bugsink.yaml`,
+#   `sentry::server`'s tool and timer verify it with. Default: the Puppet CA (the vhost's
+#   certificate is the agent's). With a certificate from a public or company CA (given in
+#   `sentry::server`'s `vhost` as `ssl_certificate` and `ssl_certificate_key`): that CA's file,
+#   or the system store's bundle (Debian: `/etc/ssl/certs/ca-certificates.crt`). The client
+#   certificates `/dsn/` asks for are checked against the Puppet CA whatever this says.
 # @param admin_email
 #   With `admin_password`: the superuser created once (its user name is the email).
 # @param admin_password
@@ -45,7 +54,10 @@
 #   Django's secret key. Default: generated once into `conf_dir/secret_key` (0600).
 # @param worker
 #   Run Bugsink's snappea worker as the `bugsink-snappea` systemd service. `false`: events are
-#   digested inside the ingest request (hosts without systemd).
+#   digested inside the ingest request (hosts without systemd). `true` (the default) where the
+#   services' provider (`service_provider`, else the node's `service_provider` fact) is not
+#   `systemd` fails the compile with a message naming this parameter, rather than fall back
+#   to eager ingestion unasked (see `sentry::server`'s `sync_timer`).
 # @param manage_apache
 #   Install Apache, mod_ssl and mod_wsgi, enable them and run the `apache2` service (restarted
 #   when Bugsink, the vhost, the `Listen` lines or the agent's CRL change). `false`: leave
@@ -89,6 +101,7 @@ class sentry::bugsink (
   Optional[Sensitive[String[1]]] $admin_password = undef,
   Optional[Sensitive[String[1]]] $database_url = undef,
   Optional[Sensitive[String[1]]] $secret_key = undef,
+  Optional[Stdlib::Absolutepath] $ca_file = undef,
   Boolean $worker = true,
   Boolean $manage_apache = true,
   Optional[String[1]] $service_provider = undef,
@@ -111,12 +124,20 @@ Debian or RedHat family take sentry::client.")
     # The value is a secret: the message never shows it.
     fail('sentry::bugsink: database_url must look like postgresql://USER:PASSWORD@HOST[:PORT]/NAME (or mysql://...)')
   }
+  $provider = pick($service_provider, $facts['service_provider'], 'unknown')
+  if $worker and $provider != 'systemd' {
+    fail("sentry::bugsink: worker is true (the default), but the service provider here is '${provider}', \
+not systemd: the bugsink-snappea unit cannot run. Set `sentry::bugsink::worker: false` (events are then \
+digested inside the ingest request), or apply this class where systemd is PID 1.")
+  }
   $agent_ssl = $facts['sentry_agent_ssl']
   if $agent_ssl =~ Undef {
     # lib/facter/sentry_agent_ssl.rb: needs Puppet's settings, which `facter` alone lacks.
     fail('sentry::bugsink: fact sentry_agent_ssl is missing; apply this class with `puppet agent` or `puppet apply`')
   }
 
+  # What base_url's certificate is verified with, on this host (not the client-certificate check).
+  $vhost_ca_file = pick($ca_file, $agent_ssl['ca'])
   $manage = "${conf_dir}/bugsink-manage"
   $token_file = "${conf_dir}/token"
   $crl_copy = "${conf_dir}/puppet-crl.pem"

@@ -107,12 +107,18 @@
 # @param sync_timer
 #   Run `sentry-puppet sync` every 5 minutes with a systemd timer
 #   (`sentry-puppet-sync.timer`), so a new app's project exists before its app server's next
-#   Puppet run. `false` on hosts without systemd (the Puppet run still syncs).
+#   Puppet run. `false` on hosts without systemd (the Puppet run still syncs). `true` (the
+#   default) on a node whose `service_provider` fact is not `systemd` (a SysV host, or a
+#   container or image build where systemd is not PID 1) fails the compile with a message
+#   naming this parameter: the module does not guess, since a silent fallback would build an
+#   image without the timer that boots later under systemd, and would change when new apps get
+#   their DSNs without anyone having chosen it.
 # @param dsn_dir
 #   Where `sync` writes the DSN files that Apache serves as `/dsn/<app>`.
 # @param ca_file
-#   CA bundle to verify `url` with; default: with `sentry::bugsink` on the node the Puppet CA
-#   (the vhost's certificate is the agent's), else the system store.
+#   CA bundle to verify `url` with; default: with `sentry::bugsink` on the node its `ca_file`
+#   (the Puppet CA unless it names another: the vhost's certificate is then not the agent's),
+#   else the system store.
 # @param apache_service
 #   A `Service` resource (declared elsewhere, e.g. by puppetlabs-apache: `httpd`) to refresh
 #   when the vhost changed (and the `Listen` lines, when `ports_file` is given).
@@ -153,6 +159,11 @@ class sentry::server (
 sentry::bugsink) support the Debian family only (tested on Debian 12 and 13). App servers of the \
 Debian or RedHat family take sentry::client.")
   }
+  if $sync_timer and $facts['service_provider'] != 'systemd' {
+    fail("sentry::server: sync_timer is true (the default), but this node's service provider is \
+'${pick($facts['service_provider'], 'unknown')}', not systemd: sentry-puppet-sync.timer cannot run here. \
+Set `sentry::server::sync_timer: false` (each Puppet run still syncs), or apply this class where systemd is PID 1.")
+  }
   if $token and $token_file {
     fail("sentry::server: both `token` and `token_file` (${token_file}) are given; give one: \
 `token` is written to ${config_dir}/token, `token_file` names a file that already holds it.")
@@ -187,6 +198,10 @@ release. Install the module from the tarball that scripts/release builds \
   # config.d/bugsink.yaml (the two classes never look at each other at compile time).
   $token_path = $token ? { undef => $token_file, default => "${config_dir}/token" }
   $run = "${tool} --config ${config_file}"
+  # With sync_timer: what the timer's service runs, and where it keeps what it created for
+  # the next Puppet run's report.
+  $timer_script = '/usr/local/sbin/sentry-puppet-timer-sync'
+  $timer_created = "${dsn_dir}.timer-created"
   # The tool's `puppetdb` settings, or undef: collect into definitions_dir.
   $puppetdb_url = pick_default($puppetdb['url'], sentry::puppetdb_url())
   # The agent's own certificate opens PuppetDB; lib/facter/sentry_agent_ssl.rb knows its ssldir.

@@ -13,6 +13,8 @@ RSpec.configure do |c|
   c.default_facts = {
     'os' => { 'family' => 'Debian', 'name' => 'Debian', 'release' => { 'major' => '12' } },
     'networking' => { 'fqdn' => 'app01.example.com' },
+    # stdlib's fact: Puppet's default service provider (systemd is PID 1 on a Debian server).
+    'service_provider' => 'systemd',
   }
 end
 

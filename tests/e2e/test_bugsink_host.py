@@ -7,7 +7,12 @@ with the agent's own certificate, create the token, create every exported app's 
 and publish the DSNs; the app servers' next runs get them; an event sent by sentry-sdk through
 Apache is stored; the next run changes nothing. Then `version` goes to 2.6.2: one run upgrades
 and migrates, nothing is lost, the run after changes nothing. Once on SQLite, once on the
-stack's PostgreSQL (`database_url`), the two classes declared in opposite orders.
+stack's PostgreSQL (`database_url`), the two classes declared in opposite orders. The SQLite
+case serves the agent's own certificate; the PostgreSQL case one from a second CA playing a
+public one (`sentry::bugsink::ca_file`): the Sentry host's checks and tool trust that CA, the
+app servers' facts are given it (`sentry::client::ca_file`), `/dsn/` still asks for Puppet
+client certificates, and the SDK sends its event with that CA only in its process's system
+store (SSL_CERT_FILE), no `ca_certs`.
 
 Touches the system: /etc/apache2 (restored after each case), the apache2 instance the Sentry
 host's run starts (stopped after by its pid file), one /etc/hosts line per case (removed).
@@ -198,8 +203,39 @@ def read_der(path):
         return ssl.PEM_cert_to_DER_cert(handle.read())
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, capsys):
+class VhostTls:
+    """The vhost's certificate and what trusts it: the agent's own and the Puppet CA, or one
+    from a second CA playing a public one, whose CA sits in a copy of the system store."""
+
+    def __init__(self, cert_file, key_file, ca_file, public):
+        self.cert_file, self.key_file, self.ca_file, self.public = (
+            cert_file, key_file, ca_file, public)
+
+    @classmethod
+    def from_second_ca(cls, directory, host):
+        os.makedirs(directory)
+        path = lambda name: os.path.join(directory, name)   # noqa: E731
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-keyout", path("ca.key"), "-out", path("ca.pem"), "-subj", "/CN=e2e public CA",
+             "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("vhost.key"),
+             "-out", path("vhost.csr"), "-subj", "/CN=" + host])
+        write(path("vhost.ext"), "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+              "keyUsage=critical,digitalSignature,keyEncipherment\n"
+              "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n" % host)
+        run(["openssl", "x509", "-req", "-in", path("vhost.csr"), "-CA", path("ca.pem"),
+             "-CAkey", path("ca.key"), "-CAcreateserial", "-days", "2",
+             "-extfile", path("vhost.ext"), "-out", path("vhost.pem")])
+        os.chmod(path("vhost.key"), 0o600)
+        # A system store with that CA in it, as a public CA is in every Debian's.
+        with open("/etc/ssl/certs/ca-certificates.crt") as system, open(path("ca.pem")) as ca:
+            write(path("system-store.pem"), system.read() + ca.read())
+        return cls(path("vhost.pem"), path("vhost.key"), path("system-store.pem"), True)
+
+
+@pytest.mark.parametrize("database,vhost_ca", [("sqlite", "puppet"), ("postgresql", "public")])
+def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, vhost_ca, capsys):
     stages = Stages()
     root = os.path.join(stack.root, "bugsink-e2e", database)
     tag = "bugsink-" + database   # the exports this case's Sentry host reads
@@ -226,6 +262,8 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
     token_file = os.path.join(conf_dir, "token")
     os.makedirs(root)
     os.chmod(os.path.dirname(root), 0o755)
+    tls = (VhostTls.from_second_ca(os.path.join(root, "public-ca"), host)
+           if vhost_ca == "public" else None)
 
     def sentry_host_data(version):
         data = {
@@ -254,6 +292,10 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
                                       "http_port": http_port},
             "sentry::server::ports_file": "/etc/apache2/ports.conf",
         }
+        if tls.public:
+            data["sentry::server::vhost"].update(ssl_certificate=tls.cert_file,
+                                                 ssl_certificate_key=tls.key_file)
+            data["sentry::bugsink::ca_file"] = tls.ca_file
         if database == "postgresql":
             data["sentry::bugsink::database_url"] = (
                 "postgresql://bugsink:e2e-db-password@127.0.0.1:%d/bugsink" % stack.pg_port)
@@ -284,7 +326,8 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
             "sentry::client::app_roots": [app_root],
             "sentry::client::config_file": os.path.join(agent_dir, "facts.conf"),
             "sentry::client::cache_dir": os.path.join(agent_dir, "cache"),
-            "sentry::client::ca_file": os.path.join(agent_dir, "ssl", "certs", "ca.pem"),
+            "sentry::client::ca_file": tls.ca_file if tls else os.path.join(
+                agent_dir, "ssl", "certs", "ca.pem"),
             "sentry::client::cert_file": os.path.join(agent_dir, "ssl", "certs",
                                                       certname + ".pem"),
             "sentry::client::key_file": os.path.join(agent_dir, "ssl", "private_keys",
@@ -292,6 +335,7 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
         }))
         apps[certname] = (node(certname), app_root, sorted(names))
     sentry_host = node(host)
+    tls = tls or VhostTls(sentry_host.cert_file, sentry_host.key_file, sentry_host.ca_file, False)
     # Check the CA's CRL at every run (Puppet's default: never), so a revocation reaches it.
     with open(os.path.join(sentry_host.conf, "puppet.conf"), "a") as handle:
         handle.write("crl_refresh_interval = 1\n")
@@ -300,7 +344,7 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
     try:
         with hosts_line(host):
             _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, https_port,
-                              venv, token_file, dsn_dir, sentry_host_data)
+                              venv, token_file, dsn_dir, sentry_host_data, tls)
     finally:
         with capsys.disabled():
             print("\n== sentry::bugsink e2e, %s (wall seconds) ==" % database)
@@ -312,7 +356,7 @@ def test_sentry_host_from_bare_by_puppet_alone(stack, system_apache, database, c
 
 
 def _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, https_port, venv,
-                      token_file, dsn_dir, sentry_host_data):
+                      token_file, dsn_dir, sentry_host_data, tls):
     # The Sentry host is bare: no Bugsink, no venv, no token, Apache stopped, mod_ssl off.
     assert apache_pid() is None
     assert not os.path.exists(venv) and not os.path.exists(token_file)
@@ -333,9 +377,10 @@ def _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, http
     assert os.stat(token_file).st_mode & 0o777 == 0o600
     with open(token_file) as handle:
         assert handle.read().strip() not in out
-    # Over HTTPS with the agent's own certificate.
-    assert served_certificate(https_port) == read_der(sentry_host.cert_file)
-    api = BugsinkApi(base_url, token_file, sentry_host.ca_file)
+    # Over HTTPS with the agent's own certificate, or the second CA's (then `bugsink ready`
+    # and the sync trusted that CA, or this run would have failed).
+    assert served_certificate(https_port) == read_der(tls.cert_file)
+    api = BugsinkApi(base_url, token_file, tls.ca_file)
     projects = api.projects()
     assert sorted(projects) == ["Foo-Bar", "billing"], projects
     dsns = {}
@@ -356,11 +401,9 @@ def _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, http
                 assert handle.read() == "SENTRY_DSN=%s\n" % dsns[app]
 
     # 4. An event sent to a DSN through Apache is stored (worker => false: digested eagerly).
+    # With the second CA, the SDK is given no CA: its process's system store holds it.
     mark = time.monotonic()
-    subprocess.run([sys.executable, "-c", (
-        "import sentry_sdk; sentry_sdk.init(%r, ca_certs=%r); "
-        "sentry_sdk.capture_message('hello from the bugsink e2e'); sentry_sdk.flush(20)"
-        % (dsns["Foo-Bar"], sentry_host.ca_file))], check=True, timeout=120)
+    send_event(dsns["Foo-Bar"], tls)
     deadline = time.monotonic() + 60
     while api.events(projects["Foo-Bar"]) < 1:
         assert time.monotonic() < deadline, "Bugsink stored no event for Foo-Bar"
@@ -399,6 +442,20 @@ def _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, http
 
     if database == "sqlite":
         _revocation_reaches_apache(stack, stages, sentry_host, apps, base_url)
+
+
+def send_event(dsn, tls):
+    """One sentry-sdk event: with the Puppet CA as `ca_certs` (an SDK cannot know it), or,
+    for the second CA, with no CA setting and that CA in the process's system store."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
+    if tls.public:
+        env["SSL_CERT_FILE"] = tls.ca_file
+        init = "sentry_sdk.init(%r)" % dsn
+    else:
+        init = "sentry_sdk.init(%r, ca_certs=%r)" % (dsn, tls.ca_file)
+    subprocess.run([sys.executable, "-c", (
+        "import sentry_sdk; %s; sentry_sdk.capture_message('hello from the bugsink e2e'); "
+        "sentry_sdk.flush(20)" % init)], check=True, timeout=120, env=env)
 
 
 def fetch_dsn(agent, base_url, app):

@@ -1,7 +1,9 @@
 """sentry::server's systemd units (`sync_timer`), rendered from the module's own templates by
 `puppet epp render`, pass `systemd-analyze verify` offline (these machines have no systemd as
-PID 1), and what the service runs is a working sync: its ExecStart, run as it stands, creates
-the projects PuppetDB names (the HTTPS PuppetDB stand-in and the fake Sentry API)."""
+PID 1), and what the service runs is a working sync: its ExecStart (the script the module
+writes), run as it stands, creates the projects PuppetDB names (the HTTPS PuppetDB stand-in and
+the fake Sentry API) and keeps the lines of what it created for the next Puppet run's report,
+and only those."""
 import os
 import pathlib
 import shlex
@@ -26,15 +28,26 @@ def tool(name):
     return path
 
 
+def epp(template, directory, values=None):
+    args = ["--values", values] if values else []
+    result = subprocess.run(
+        [tool("puppet"), "epp", "render", str(TEMPLATES / template)] + args,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=120, env=dict(os.environ, HOME=str(directory)))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def render_units(directory, tool_path, config_file):
-    values = "{tool => '%s', config_file => '%s'}" % (tool_path, config_file)
-    for unit, args in ((UNITS[0], ["--values", values]), (UNITS[1], [])):
-        result = subprocess.run(
-            [tool("puppet"), "epp", "render", str(TEMPLATES / TEMPLATE[unit])] + args,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            universal_newlines=True, timeout=120, env=dict(os.environ, HOME=str(directory)))
-        assert result.returncode == 0, result.stderr
-        (directory / unit).write_text(result.stdout)
+    """The script the service runs, and both units -> the units' paths. What the script
+    created is kept in DIRECTORY/created."""
+    script = directory / "sentry-puppet-timer-sync"
+    script.write_text(epp("sync-timer.sh.epp", directory, "{tool => '%s', config_file => '%s', "
+                          "created => '%s'}" % (tool_path, config_file, directory / "created")))
+    script.chmod(0o755)
+    (directory / UNITS[0]).write_text(epp(TEMPLATE[UNITS[0]], directory,
+                                          "{script => '%s'}" % script))
+    (directory / UNITS[1]).write_text(epp(TEMPLATE[UNITS[1]], directory))
     return [str(directory / unit) for unit in UNITS]
 
 
@@ -52,9 +65,10 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
 
 def test_verify_would_catch_a_broken_unit(tmp_path):
     # The check above can fail: a missing command and a misspelt key are both reported.
-    paths = render_units(tmp_path, str(tmp_path / "no-such-tool"), str(tmp_path / "c.yaml"))
+    paths = render_units(tmp_path, CLI, str(tmp_path / "c.yaml"))
+    (tmp_path / "sentry-puppet-timer-sync").unlink()
     code, output = verify(paths)
-    assert code != 0 and "no-such-tool" in output
+    assert code != 0 and "sentry-puppet-timer-sync" in output
     paths = render_units(tmp_path, CLI, str(tmp_path / "c.yaml"))
     timer = pathlib.Path(paths[1])
     timer.write_text(timer.read_text().replace("OnUnitInactiveSec", "OnUnitInactivSec"))
@@ -81,11 +95,35 @@ def test_what_the_timer_runs_syncs_the_apps_puppetdb_names(tmp_path, sentry):
         [exec_start] = [line.split("=", 1)[1] for line in
                         (tmp_path / UNITS[0]).read_text().splitlines()
                         if line.startswith("ExecStart=")]
-        result = subprocess.run(shlex.split(exec_start), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
-                                env={k: v for k, v in os.environ.items()
-                                     if not k.startswith("SENTRY_PUPPET")})
-    assert result.returncode == 0, result.stderr
+
+        def exec_start_runs():
+            return subprocess.run(shlex.split(exec_start), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
+                                  env={k: v for k, v in os.environ.items()
+                                       if not k.startswith("SENTRY_PUPPET")})
+        first = exec_start_runs()
+        created = (tmp_path / "created").read_text()
+        second = exec_start_runs()   # in sync: succeeds, keeps nothing more
+    assert first.returncode == 0, first.stderr
     assert sentry.project_slugs() == ["foo-bar", "shop"]
     assert sorted(env.dsn_files()) == ["Foo-Bar", "shop"]
-    assert pdb.requests == 1
+    assert pdb.requests == 2
+    # The journal gets the sync's lines; the file the same, for Puppet's report.
+    assert "+ project foo-bar" in first.stdout and created == first.stdout, (first.stdout, created)
+    assert second.returncode == 0, second.stderr
+    assert "+ project" not in second.stdout
+    assert (tmp_path / "created").read_text() == created
+
+
+def test_a_failing_sync_fails_the_service_and_keeps_nothing(tmp_path):
+    """Server unreachable: the script exits non-zero (the unit fails: `systemctl --failed`)
+    and the error reaches stderr (the journal)."""
+    env = CliEnv(tmp_path, "http://127.0.0.1:9", "token", backend="sentry", organization="o")
+    render_units(tmp_path, CLI, str(env.config))
+    result = subprocess.run([str(tmp_path / "sentry-puppet-timer-sync")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
+                            env={k: v for k, v in os.environ.items()
+                                 if not k.startswith("SENTRY_PUPPET")})
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "sentry-puppet:" in result.stderr
+    assert not (tmp_path / "created").exists()

@@ -101,7 +101,7 @@ class sentry::bugsink::config {
     mode    => '0644',
     content => sentry::to_yaml({
         'token_file' => $sentry::bugsink::token_file,
-        'ca_file'    => $agent_ssl['ca'],
+        'ca_file'    => $sentry::bugsink::vhost_ca_file,
         'vhost'      => delete_undef_values({
           'path'                => $sentry::bugsink::site_file,
           'ssl_certificate'     => $agent_ssl['cert'],

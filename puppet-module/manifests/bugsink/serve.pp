@@ -36,7 +36,8 @@ class sentry::bugsink::serve {
           "'import ssl, sys, urllib.request as r; r.urlopen(sys.argv[1], timeout=30,",
           "context=ssl.create_default_context(cafile=sys.argv[2]))'",
           "${sentry::bugsink::base_url.regsubst('/+\z', '')}/health/ready",
-          $sentry::bugsink::agent_ssl['ca'],
+          # The vhost's CA (`ca_file`), not necessarily the agent's.
+          $sentry::bugsink::vhost_ca_file,
       ], ' '),
       refreshonly => true,
       tries       => 30,

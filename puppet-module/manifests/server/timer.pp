@@ -5,13 +5,19 @@ class sentry::server::timer {
   assert_private()
 
   if $sentry::server::sync_timer {
+    file { $sentry::server::timer_script:
+      ensure  => file,
+      mode    => '0755',
+      content => epp('sentry/sync-timer.sh.epp', {
+          'tool'        => $sentry::server::tool,
+          'config_file' => $sentry::server::config_file,
+          'created'     => $sentry::server::timer_created,
+      }),
+    }
     file { '/etc/systemd/system/sentry-puppet-sync.service':
       ensure  => file,
       mode    => '0644',
-      content => epp('sentry/sync.service.epp', {
-          'tool'        => $sentry::server::tool,
-          'config_file' => $sentry::server::config_file,
-      }),
+      content => epp('sentry/sync.service.epp', { 'script' => $sentry::server::timer_script }),
     }
     file { '/etc/systemd/system/sentry-puppet-sync.timer':
       ensure  => file,
@@ -22,7 +28,7 @@ class sentry::server::timer {
     service { 'sentry-puppet-sync.timer':
       ensure    => running,
       enable    => true,
-      subscribe => File['/etc/systemd/system/sentry-puppet-sync.service',
+      subscribe => File[$sentry::server::timer_script, '/etc/systemd/system/sentry-puppet-sync.service',
       '/etc/systemd/system/sentry-puppet-sync.timer'],
     }
   }

@@ -67,6 +67,16 @@ describe 'sentry::bugsink' do
     )
   end
 
+  context 'with a vhost certificate from another CA (ca_file)' do
+    let(:params) { super().merge(ca_file: '/etc/ssl/certs/ca-certificates.crt') }
+
+    it 'gives the tool that CA for base_url; client certificates stay on the Puppet CA' do
+      fragment = YAML.safe_load(catalogue.resource('File', '/etc/sentry_puppet/config.d/bugsink.yaml')[:content])
+      expect(fragment['ca_file']).to eq('/etc/ssl/certs/ca-certificates.crt')
+      expect(fragment['vhost']['client_ca_file']).to eq(AGENT_SSL['ca'])
+    end
+  end
+
   context 'on an agent without a CRL (certificate_revocation = false)' do
     let(:facts) { { 'sentry_agent_ssl' => AGENT_SSL.reject { |k, _| k == 'crl' } } }
 

@@ -28,6 +28,15 @@ describe 'sentry::bugsink' do
       .with_command(%r{https://sentry\.example\.com:8443/health/ready /var/lib/puppet/ssl/certs/ca\.pem$})
   end
 
+  context 'with a vhost certificate from another CA (ca_file)' do
+    let(:params) { super().merge(ca_file: '/etc/ssl/certs/ca-certificates.crt') }
+
+    it 'waits for Bugsink trusting that CA, not the agent\'s' do
+      is_expected.to contain_exec('bugsink ready')
+        .with_command(%r{/health/ready /etc/ssl/certs/ca-certificates\.crt$})
+    end
+  end
+
   it 'runs the snappea worker from a systemd unit' do
     is_expected.to contain_file('/etc/systemd/system/bugsink-snappea.service')
       .with_content(%r{^ExecStart=/opt/bugsink/venv/bin/bugsink-runsnappea$})
@@ -37,11 +46,37 @@ describe 'sentry::bugsink' do
     is_expected.to contain_service('bugsink-snappea').with(ensure: 'running', enable: true)
   end
 
-  context 'with service_provider => debian' do
-    let(:params) { super().merge(service_provider: 'debian') }
+  context 'with service_provider => debian and worker => false' do
+    let(:params) { super().merge(service_provider: 'debian', worker: false) }
 
     it { is_expected.to contain_service('apache2').with_provider('debian') }
-    it { is_expected.to contain_service('bugsink-snappea').with_provider('debian') }
+  end
+
+  context 'with service_provider => debian and the default worker' do
+    let(:params) { super().merge(service_provider: 'debian') }
+
+    it { is_expected.to compile.and_raise_error(%r{worker is true .* service provider here is 'debian', not systemd.*Set `sentry::bugsink::worker: false`}) }
+  end
+
+  context 'on a node without systemd (service_provider fact debian)' do
+    let(:facts) { super().merge('service_provider' => 'debian') }
+
+    it 'fails at compile time, naming worker and what to set' do
+      is_expected.to compile.and_raise_error(%r{sentry::bugsink: worker is true \(the default\), but the service provider here is 'debian', not systemd: .*Set `sentry::bugsink::worker: false`})
+    end
+
+    context 'with worker => false' do
+      let(:params) { super().merge(worker: false) }
+
+      it { is_expected.to compile.with_all_deps }
+      it { is_expected.not_to contain_service('bugsink-snappea') }
+    end
+  end
+
+  context 'on a node whose service_provider fact is missing' do
+    let(:facts) { super().merge('service_provider' => nil) }
+
+    it { is_expected.to compile.and_raise_error(%r{service provider here is 'unknown', not systemd}) }
   end
 
   context 'with worker => false' do

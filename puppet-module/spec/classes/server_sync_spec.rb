@@ -19,15 +19,32 @@ describe 'sentry::server' do
     is_expected.to contain_file('/etc/sentry_puppet/projects.d')
       .with(ensure: 'directory', recurse: true, purge: true)
   end
-  it 'syncs only when --check says something is pending, after the install' do
+  it 'with the timer (default): syncs only when the timer does not, shows what it created' do
+    timer_works = 'systemctl is-active --quiet sentry-puppet-sync.timer && ! systemctl is-failed --quiet sentry-puppet-sync.service'
+    created = '/var/lib/sentry_puppet/dsn.timer-created'
     is_expected.to contain_exec('sentry-puppet sync')
-      .with_command('/opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --detailed-exitcodes')
-      .with_unless('test -x /opt/sentry_puppet/venv/bin/sentry-puppet && /opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --check')
+      .with_unless("test -x /opt/sentry_puppet/venv/bin/sentry-puppet && #{timer_works} && ! test -s #{created}")
+      .with_command("if #{timer_works}; then ! test -s #{created} || { mv -f #{created} #{created}.shown " \
+                    "&& cat #{created}.shown && rm -f #{created}.shown; }; " \
+                    'else /opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --detailed-exitcodes; fi')
       .with_returns([0, 2])
       .with_logoutput(true)
       .that_requires('Exec[sentry-puppet install]')
       .that_requires('File[/etc/sentry_puppet/config.yaml]')
       .that_requires('File[/etc/sentry_puppet/projects.d]')
+  end
+
+  context 'with sync_timer => false' do
+    let(:params) { super().merge(sync_timer: false) }
+
+    it 'syncs only when --check says something is pending, after the install' do
+      is_expected.to contain_exec('sentry-puppet sync')
+        .with_command('/opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --detailed-exitcodes')
+        .with_unless('test -x /opt/sentry_puppet/venv/bin/sentry-puppet && /opt/sentry_puppet/venv/bin/sentry-puppet --config /etc/sentry_puppet/config.yaml sync --check')
+        .with_returns([0, 2])
+        .with_logoutput(true)
+        .that_requires('Exec[sentry-puppet install]')
+    end
   end
 end
 

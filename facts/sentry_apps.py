@@ -493,15 +493,20 @@ CACHE_MAX = 65536  # a cache file is three short lines
 def read_cache(settings, name, now):
     """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt.
     The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines.
-    Opened without following a link and without waiting on a FIFO: a cache_dir others can
-    write may hold either. An entry dated after `now` (a clock once set ahead, a forged file)
-    is stale: believed, it would never be checked again."""
+    Opened without following a link and without waiting on a FIFO, and believed only when this
+    user wrote it: a cache_dir others can write may hold a link, a FIFO or a forged DSN. An
+    entry dated after `now` (a clock once set ahead, a forged file) is stale: believed, it
+    would never be checked again."""
     path = cache_file(settings, name)
     try:
         fd = os.open(os_path(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise ValueError("not a regular file")
+            if info.st_uid != os.geteuid():
+                raise ValueError("owned by uid %d, not by this fact's user (uid %d)"
+                                 % (info.st_uid, os.geteuid()))
             text = handle.read(CACHE_MAX + 1).decode("utf-8")
         if len(text) > CACHE_MAX:
             raise ValueError("over %d bytes" % CACHE_MAX)

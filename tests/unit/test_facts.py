@@ -251,6 +251,20 @@ def test_a_planted_final_link_is_replaced_not_written_through(tmp_path):
     assert fact.read_cache(settings, "shop", 1800000000.0)["dsn"] == ENTRY["dsn"]
 
 
+def test_a_cache_file_someone_else_wrote_is_not_believed(tmp_path, capsys):
+    settings, directory = cache_settings(tmp_path)
+    fact.write_cache(settings, "shop", ENTRY)
+    assert fact.read_cache(settings, "shop", 1800000000.0)["dsn"] == ENTRY["dsn"]
+    if os.geteuid() != 0:  # only root can hand a file to another user
+        message = "not root: cannot make a cache file another user's"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI runs the suite as root")
+        pytest.skip(message)
+    os.chown(str(directory / "shop"), 65534, 65534)  # nobody
+    assert fact.read_cache(settings, "shop", 1800000000.0) == {}
+    assert "owned by uid 65534, not by this fact's user (uid 0)" in capsys.readouterr().err
+
+
 def test_reading_does_not_follow_a_planted_link_nor_wait_on_a_fifo(tmp_path, capsys):
     settings, directory = cache_settings(tmp_path)
     elsewhere = tmp_path / "elsewhere"

@@ -316,8 +316,8 @@ def checked_number(path, key, text):
         value = None
     # `low <= value <= high` is False for nan too.
     if value is None or not low <= value <= high:
-        warn("%s: [dsn] %s = %r is not a number from %g to %g; using the default %s"
-             % (path, key, text, low, high, DEFAULTS[key]))
+        warn("%s: [dsn] %s = %r is not a number from %s to %s; using the default %s"
+             % (path, key, text, plain(low), plain(high), DEFAULTS[key]))
         return DEFAULTS[key]
     return int(value) if key == "jobs" else value
 
@@ -328,6 +328,11 @@ def usable_text(path, section, key, value):
         warn("%s: [%s] %s holds a NUL character; using the default" % (path, section, key))
         return False
     return True
+
+
+def plain(number):
+    """315360000, not 3.1536e+08."""
+    return ("%f" % number).rstrip("0").rstrip(".")
 
 
 def _one_line(exc):

@@ -116,9 +116,11 @@ def test_every_number_is_finite_and_in_range(key, value):
     loaded, path, lines = load("[dsn]\n%s = %s\n" % (key, value))
     assert_sane(loaded, path, lines)
     if loaded[key] == fact.DEFAULTS[key] and lines:
-        assert lines == ["sentry_apps: %s: [dsn] %s = %r is not a number from %g to %g; using "
-                         "the default %s" % (path, key, value.strip(), fact.LIMITS[key][0],
-                                             fact.LIMITS[key][1], fact.DEFAULTS[key])]
+        assert lines == ["sentry_apps: %s: [dsn] %s = %r is not a number from %s to %s; using "
+                         "the default %s" % (path, key, value.strip(),
+                                             fact.plain(fact.LIMITS[key][0]),
+                                             fact.plain(fact.LIMITS[key][1]),
+                                             fact.DEFAULTS[key])]
 
 
 # -- the cache files ---------------------------------------------------------------------------

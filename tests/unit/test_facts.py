@@ -171,9 +171,9 @@ def test_a_number_out_of_range_falls_back_to_its_default_and_every_fact_is_emitt
     assert run.facts["sentry_apps"]["shop"]["lang"] == "ruby"
     assert "internal error" not in run.stderr
     said = [line for line in run.stderr.splitlines() if "[dsn] %s" % key in line]
-    assert said == ["sentry_apps: %s: [dsn] %s = %r is not a number from %g to %g; using the "
-                    "default %s" % (config, key, value, fact.LIMITS[key][0], fact.LIMITS[key][1],
-                                    fact.DEFAULTS[key])]
+    assert said == ["sentry_apps: %s: [dsn] %s = %r is not a number from %s to %s; using the "
+                    "default %s" % (config, key, value, fact.plain(fact.LIMITS[key][0]),
+                                    fact.plain(fact.LIMITS[key][1]), fact.DEFAULTS[key])]
     assert fact.load_config(str(config))[key] == fact.DEFAULTS[key]
 
 

@@ -39,13 +39,18 @@ CANARIES = {
     "token": "CANARYtoken5f6",
 }
 
+# A value in a parameter that is not Sensitive: it must be found where the canaries must not,
+# so that each place searched is shown to hold the parameters (a check that cannot miss).
+CONTROL = "CONTROLplainvalue3a1"
+
 SITE_PP = """
 node '%s' {
   include sentry::bugsink
   include sentry::server
   include sentry::client
+  notify { 'control': message => '%s' }
 }
-""" % CERTNAME
+""" % (CERTNAME, CONTROL)
 
 
 def node_data(root, agent_dir, app_root):
@@ -150,7 +155,7 @@ def test_no_secret_in_any_catalog_or_report(stack):
         assert leaks(handle.read()) == [], "the agent's %s (the --tags run)" % last_run
     code, output, _ = agent.run("--noop", "--debug")
     assert code in (0, 2), output
-    assert "bugsink admin user" in output  # every resource evaluated
+    assert "bugsink admin user" in output and CONTROL in output  # every resource evaluated
     assert leaks(output) == [], "the agent's --noop --debug output"
 
     # PuppetDB's stored catalog: the real one (the password file is in it), no canary.
@@ -160,6 +165,7 @@ def test_no_secret_in_any_catalog_or_report(stack):
     titles = {(r["type"], r["title"]) for r in resources}
     assert ("Exec", "bugsink admin user") in titles and ("Exec", "bugsink migrate") in titles
     assert ("Class", "Sentry::Client") in titles and ("Class", "Sentry::Server") in titles
+    assert CONTROL in catalog
     assert leaks(catalog) == [], "PuppetDB's stored catalog"
 
     # The agent caches the catalog as it received it: Puppet keeps the values of the parameters
@@ -177,14 +183,14 @@ def test_no_secret_in_any_catalog_or_report(stack):
         outside.append({k: v for k, v in parameters.items() if k not in secret})
         inside.append({k: v for k, v in parameters.items() if k in secret})
     titles = {(r["type"], r["title"]) for r in cached_catalog["resources"]}
-    assert ("Exec", "bugsink admin user") in titles
+    assert ("Exec", "bugsink admin user") in titles and CONTROL in json.dumps(outside)
     assert leaks(json.dumps(outside)) == [], "the agent's cached catalog %s" % cached
     print("\ncached catalog: %s in sensitive_parameters only" % ", ".join(
         leaks(json.dumps(inside))))
 
     with open(last_run, encoding="utf-8") as handle:
         report = handle.read()
-    assert "bugsink admin user" in report
+    assert "bugsink admin user" in report and CONTROL in report
     assert leaks(report) == [], "the agent's %s" % last_run
 
     query = json.dumps(["=", "certname", CERTNAME])
@@ -194,12 +200,15 @@ def test_no_secret_in_any_catalog_or_report(stack):
     for report_hash in {r["hash"] for r in reports}:
         stored += pdb_get(stack, "/pdb/query/v4/reports/%s/events" % report_hash)
         stored += pdb_get(stack, "/pdb/query/v4/reports/%s/logs" % report_hash)
-    assert "bugsink admin user" in stored
+    assert "bugsink admin user" in stored and CONTROL in stored
     assert leaks(stored) == [], "the report PuppetDB stored"
 
     on_server = glob.glob(os.path.join(stack.root, "puppetserver", "var", "reports", CERTNAME,
                                        "*.yaml"))
     assert on_server, "the server stored no report (reports = store)"
+    texts = []
     for path in on_server:
         with open(path, encoding="utf-8") as handle:
-            assert leaks(handle.read()) == [], "the server's report %s" % path
+            texts.append(handle.read())
+        assert leaks(texts[-1]) == [], "the server's report %s" % path
+    assert any(CONTROL in text for text in texts)

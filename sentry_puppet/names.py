@@ -8,7 +8,13 @@ the same code and agree on a table of names.
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-CONTROL_CHARS = frozenset(chr(code) for code in range(0x20)) | frozenset("\x7f")
+# C0 and C1 controls and DEL; the Unicode line and paragraph separators (str.splitlines and
+# YAML break lines there); the bidirectional embeddings, overrides and isolates, which make a
+# name read as another (U+202A-U+202E, U+2066-U+2069).
+CONTROL_CHARS = (frozenset(chr(code) for code in range(0x20))
+                 | frozenset(chr(code) for code in range(0x7F, 0xA0))
+                 | frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+                             "\u2066\u2067\u2068\u2069"))
 MAX_SLUG = 50  # Sentry's limit for a project slug
 
 # The fact runs these for every app on every Puppet run: most names need no replacing, and set
@@ -37,7 +43,8 @@ def name_problem(name):
     if not name.strip():
         return "is empty"
     if not CONTROL_CHARS.isdisjoint(name):
-        return "contains a control character (newline, tab, ...)"
+        return ("contains a control character (newline, tab, ...), a line separator or a "
+                "bidirectional override (U+202A-U+202E, U+2066-U+2069)")
     if "/" in name or "\\" in name:
         return "contains a path separator"
     if name.startswith("."):

@@ -23,7 +23,9 @@ facts it could determine; each problem is one line on stderr naming the app and 
 Configuration: /etc/sentry_puppet/facts.conf, or $SENTRY_PUPPET_FACTS_CONFIG (see docs/facts.md).
 `--explain` (or SENTRY_PUPPET_FACTS_EXPLAIN=1) tells on stderr how each app was decided.
 """
+import errno
 import os
+import stat
 import sys
 import time
 
@@ -159,7 +161,13 @@ def listdir(path):
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
-CONTROL_CHARS = frozenset(chr(code) for code in range(0x20)) | frozenset("\x7f")
+# C0 and C1 controls and DEL; the Unicode line and paragraph separators (str.splitlines and
+# YAML break lines there); the bidirectional embeddings, overrides and isolates, which make a
+# name read as another (U+202A-U+202E, U+2066-U+2069).
+CONTROL_CHARS = (frozenset(chr(code) for code in range(0x20))
+                 | frozenset(chr(code) for code in range(0x7F, 0xA0))
+                 | frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+                             "\u2066\u2067\u2068\u2069"))
 MAX_SLUG = 50  # Sentry's limit for a project slug
 
 # The fact runs these for every app on every Puppet run: most names need no replacing, and set
@@ -188,7 +196,8 @@ def name_problem(name):
     if not name.strip():
         return "is empty"
     if not CONTROL_CHARS.isdisjoint(name):
-        return "contains a control character (newline, tab, ...)"
+        return ("contains a control character (newline, tab, ...), a line separator or a "
+                "bidirectional override (U+202A-U+202E, U+2066-U+2069)")
     if "/" in name or "\\" in name:
         return "contains a path separator"
     if name.startswith("."):
@@ -297,23 +306,16 @@ def load_config(path):
         warn("%s: unreadable, using the defaults (%s)" % (path, _one_line(exc)))
         return settings
     for key in ("roots", "ignore"):
-        if key in parser.get("apps", {}):
+        if key in parser.get("apps", {}) and usable_text(path, "apps", key, parser["apps"][key]):
             settings[key] = parser["apps"][key].split()
     if "dsn" in parser:
         dsn = parser["dsn"]
         for key in ("url", "ca_file", "cert_file", "key_file", "cache_dir"):
-            if dsn.get(key):
+            if dsn.get(key) and usable_text(path, "dsn", key, dsn[key]):
                 settings[key] = dsn.get(key).strip()
-        for key in ("ttl", "negative_ttl", "timeout", "budget", "jobs"):
+        for key in LIMITS:
             if key in dsn:
-                try:
-                    value = float(dsn[key])
-                    if value <= 0:
-                        raise ValueError
-                    settings[key] = value
-                except ValueError:
-                    warn("%s: [dsn] %s = %r is not a positive number; using %s"
-                         % (path, key, dsn[key], DEFAULTS[key]))
+                settings[key] = checked_number(path, key, dsn[key])
     if settings["url"] and not settings["url"].endswith("/"):
         settings["url"] += "/"
     for section in parser:
@@ -325,6 +327,46 @@ def load_config(path):
                 ("true", "yes", "1", "on"),
             }
     return settings
+
+
+# Each number's range: (smallest, largest). Past a day a timeout or budget is no deadline
+# (Facter itself gives up after 300 s); a ttl past ten years never re-checks; `inf`, `nan` and
+# `1e400` (a float's infinity) would make every later sum, comparison or int() misbehave.
+LIMITS = {
+    "ttl": (1, 10 * 365 * 86400),
+    "negative_ttl": (1, 10 * 365 * 86400),
+    "timeout": (0.1, 86400),
+    "budget": (0.1, 86400),
+    "jobs": (1, 64),
+}
+
+
+def checked_number(path, key, text):
+    """[dsn] <key> as a finite number in its LIMITS, else the default with a line on stderr."""
+    low, high = LIMITS[key]
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    # `low <= value <= high` is False for nan too.
+    if value is None or not low <= value <= high:
+        warn("%s: [dsn] %s = %r is not a number from %s to %s; using the default %s"
+             % (path, key, text, plain(low), plain(high), DEFAULTS[key]))
+        return DEFAULTS[key]
+    return int(value) if key == "jobs" else value
+
+
+def usable_text(path, section, key, value):
+    """A NUL cannot be in a path or URL (the OS refuses it with ValueError, not OSError)."""
+    if "\x00" in value:
+        warn("%s: [%s] %s holds a NUL character; using the default" % (path, section, key))
+        return False
+    return True
+
+
+def plain(number):
+    """315360000, not 3.1536e+08."""
+    return ("%f" % number).rstrip("0").rstrip(".")
 
 
 def _one_line(exc):
@@ -516,33 +558,65 @@ def cache_file(settings, name):
     return os.path.join(settings["cache_dir"], name)
 
 
-def read_cache(settings, name):
+CACHE_MAX = 65536  # a cache file is three short lines
+
+
+def read_cache(settings, name, now):
     """-> {"dsn", "status", "checked"} or {} when missing, unreadable or corrupt.
-    The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines."""
+    The file holds `checked=<epoch>`, `status=<HTTP status>` and `dsn=<DSN or nothing>` lines.
+    Opened without following a link and without waiting on a FIFO, and believed only when this
+    user wrote it: a cache_dir others can write may hold a link, a FIFO or a forged DSN. An
+    entry dated after `now` (a clock once set ahead, a forged file) is stale: believed, it
+    would never be checked again."""
+    path = cache_file(settings, name)
     try:
-        with open(os_path(cache_file(settings, name)), "rb") as handle:
-            text = handle.read().decode("utf-8")
+        fd = os.open(os_path(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError("not a regular file")
+            if info.st_uid != os.geteuid():
+                raise ValueError("owned by uid %d, not by this fact's user (uid %d)"
+                                 % (info.st_uid, os.geteuid()))
+            text = handle.read(CACHE_MAX + 1).decode("utf-8")
+        if len(text) > CACHE_MAX:
+            raise ValueError("over %d bytes" % CACHE_MAX)
         fields = dict(line.partition("=")[::2] for line in text.splitlines())
         entry = {"checked": float(fields["checked"]), "status": int(fields["status"]),
                  "dsn": fields["dsn"] or None}
         if entry["dsn"] is not None and not is_dsn(entry["dsn"]):
             raise ValueError("holds no DSN")
-        return entry
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError, KeyError) as exc:
-        warn("app %r: cache file %s ignored (%s)" % (name, cache_file(settings, name),
-                                                   _one_line(exc)))
+    except OSError as exc:
+        why = ("a symbolic link, not followed" if exc.errno == errno.ELOOP
+               else exc.strerror or str(exc))
+        warn("app %r: cache file %s ignored (%s)" % (name, path, why))
         return {}
+    except (ValueError, KeyError) as exc:
+        warn("app %r: cache file %s ignored (%s)" % (name, path, _one_line(exc)))
+        return {}
+    # `0 <= checked <= now` is False for nan and inf too.
+    if not 0 <= entry["checked"] <= now:
+        warn("app %r: cache file %s is dated in the future or not at all (checked=%s); "
+             "checking it again" % (name, path, fields["checked"][:40]))
+        entry["checked"], entry["future"] = 0.0, True
+    return entry
 
 
 def write_cache(settings, name, entry):
+    """A new file beside the old one, then a rename. O_EXCL|O_NOFOLLOW: a link or file planted
+    under the temporary name (a cache_dir others can write) is never written through; its name
+    is random, so none can be planted in advance."""
     directory = settings["cache_dir"]
     target = cache_file(settings, name)
-    temp = os.path.join(directory, ".%s.tmp-%d" % (name, os.getpid()))
+    temp = os.path.join(directory, ".%s.tmp-%s" % (name, os.urandom(8).hex()))
+    created = False
     try:
         os.makedirs(os_path(directory), mode=0o700, exist_ok=True)
-        fd = os.open(os_path(temp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(os_path(temp), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                     0o600)
+        created = True
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("checked=%r\nstatus=%d\ndsn=%s\n"
                          % (entry["checked"], entry["status"] or 0, entry["dsn"] or ""))
@@ -550,10 +624,11 @@ def write_cache(settings, name, entry):
     except OSError as exc:
         warn("app %r: cannot write the cache file %s (%s); the DSN will be asked for again "
              "next run" % (name, target, exc.strerror or exc))
-        try:
-            os.unlink(os_path(temp))
-        except OSError:
-            pass
+        if created:  # only our own file: what someone else planted there stays for them
+            try:
+                os.unlink(os_path(temp))
+            except OSError:
+                pass
 
 
 def needs_fetch(entry, settings, now):
@@ -619,16 +694,28 @@ def make_context(ca_file, cert_file, key_file):
 
 
 def get(url, context, timeout):
-    """-> (status, dsn, error) for one GET of a /dsn/ URL."""
+    """-> (status, dsn, error) for one GET of a /dsn/ URL. A redirect is refused, never followed:
+    it could lead off HTTPS, to another host, or past the client-certificate check."""
     import urllib.error
     import urllib.request
+
+    class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # urllib then raises the 3xx as an HTTPError
+
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=context))
+                                         urllib.request.HTTPSHandler(context=context),
+                                         RefuseRedirects())
     try:
         with opener.open(url, timeout=timeout) as response:
             body = response.read(4096)
             status = response.status
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            location = (exc.headers.get("Location") if exc.headers else None) or "nowhere"
+            return exc.code, None, ("HTTP %d redirect to %r refused: the fact follows no "
+                                    "redirect; [dsn] url must name the /dsn/ URL itself"
+                                    % (exc.code, location[:200]))
         return exc.code, None, "HTTP %d" % exc.code
     except Exception as exc:  # refused, timeout, TLS failure, garbage: all just "no answer"
         reason = getattr(exc, "reason", exc)
@@ -705,7 +792,7 @@ def collect(settings, explain=False):
         structured[name] = {"lang": lang, "path": path, "key": fact_key(name),
                             "lang_from": decided_by}
         facts[fact_key(name) + "_lang"] = lang
-        cached[name] = read_cache(settings, name) if settings["url"] else {}
+        cached[name] = read_cache(settings, name, now) if settings["url"] else {}
 
     fetched = {}
     if settings["url"]:
@@ -763,7 +850,9 @@ def settle(name, entry, outcome, settings, now):
 
 
 def explain_app(name, info, before, outcome, settings, now):
-    if before.get("checked"):
+    if before.get("future"):
+        age = "cache dated in the future: stale"
+    elif before.get("checked"):
         age = "cache %ds old" % (now - before["checked"])
     elif settings["url"]:
         age = "no cache"

@@ -44,10 +44,14 @@
 # @param admin_email
 #   With `admin_password`: the superuser created once (its user name is the email).
 # @param admin_password
-#   The superuser's password; it reaches `createsuperuser` through the environment, never argv.
+#   The superuser's password. It reaches the catalog only as Sensitive content of
+#   `conf_dir/admin_password` (root, 0600), which `createsuperuser` reads into its environment:
+#   never in a command, argv, a log or a report.
 # @param database_url
 #   `postgresql://user:password@host[:port]/name` (or `mysql://...`) for the main database,
-#   written into a file only Bugsink's user reads; default SQLite in `data_dir`. PostgreSQL's
+#   written into a file only Bugsink's user reads; default SQLite in `data_dir`. Commands and
+#   `data_dir/.puppet-migrated` name the database without credentials or query
+#   (`postgresql://host[:port]/name`). PostgreSQL's
 #   driver (`psycopg[binary]`) is installed with Bugsink; MySQL's `mysqlclient` needs
 #   `default-libmysqlclient-dev` and a compiler on the host.
 # @param secret_key

@@ -33,3 +33,10 @@ RSpec.shared_context 'puppet warnings' do
   end
   after(:each) { Puppet::Util::Log.close_all }
 end
+
+# Each resource's parameters as a compiled catalog carries them in clear: all but those it lists
+# in sensitive_parameters (PuppetDB's terminus redacts those, the agent wraps them in Sensitive).
+# A secret must appear in none of them.
+def clear_text(catalogue)
+  catalogue.resources.map { |r| r.to_hash.reject { |param, _| r.sensitive_parameters.include?(param) }.inspect }.join("\n")
+end

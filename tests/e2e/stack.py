@@ -138,7 +138,7 @@ cadir = {c}/ca
 autosign = true
 storeconfigs = true
 storeconfigs_backend = puppetdb
-reports = store
+reports = store,puppetdb
 environment_timeout = 0
 """.format(cert=SERVER_CERTNAME, ps=self.ps_port, c=c, code=self.code))
         write(os.path.join(c, "puppetdb.conf"),
@@ -373,12 +373,12 @@ http_keepalive_timeout = 0
     def ca_file(self):
         return os.path.join(self.ssldir, "certs", "ca.pem")
 
-    def run(self):
-        """`puppet agent --test --detailed-exitcodes` -> (exit code, output, seconds)."""
+    def run(self, *options):
+        """`puppet agent --test --detailed-exitcodes [options]` -> (exit code, output, seconds)."""
         started = time.monotonic()
         result = subprocess.run(
             ["puppet", "agent", "--test", "--detailed-exitcodes", "--color=false",
-             "--confdir", self.conf, "--vardir", os.path.join(self.dir, "var")],
+             "--confdir", self.conf, "--vardir", os.path.join(self.dir, "var")] + list(options),
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             universal_newlines=True, timeout=600)
         return result.returncode, result.stdout, time.monotonic() - started

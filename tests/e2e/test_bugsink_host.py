@@ -377,6 +377,13 @@ def _bare_to_upgraded(stack, stages, database, sentry_host, apps, base_url, http
     assert os.stat(token_file).st_mode & 0o777 == 0o600
     with open(token_file) as handle:
         assert handle.read().strip() not in out
+    # The admin password reached createsuperuser through its 0600 file: the admin logs in.
+    conf_dir = os.path.dirname(token_file)
+    assert os.stat(os.path.join(conf_dir, "admin_password")).st_mode & 0o777 == 0o600
+    login = run([os.path.join(conf_dir, "bugsink-manage"), "shell", "-c",
+                 "from django.contrib.auth import authenticate; print('login:', authenticate("
+                 "username='ops@example.com', password='e2e-admin-password'))"])
+    assert "login: ops@example.com" in login, login
     # Over HTTPS with the agent's own certificate, or the second CA's (then `bugsink ready`
     # and the sync trusted that CA, or this run would have failed).
     assert served_certificate(https_port) == read_der(tls.cert_file)

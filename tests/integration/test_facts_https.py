@@ -40,9 +40,11 @@ class DsnServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 owner.requests.append(self.path)
-                status, body = owner.routes.get(self.path, (404, "not found\n"))
+                status, body, *headers = owner.routes.get(self.path, (404, "not found\n"))
                 data = body.encode()
                 self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -108,7 +110,8 @@ def seed_cache(tmp_path, app, dsn, age):
 
 
 def cached_dsn(tmp_path, app):
-    return fact.read_cache({"cache_dir": str(tmp_path / "cache")}, app).get("dsn")
+    entry = fact.read_cache({"cache_dir": str(tmp_path / "cache")}, app, time.time())
+    return entry.get("dsn")
 
 
 @cache_pythons
@@ -237,6 +240,93 @@ def test_corrupt_cache_is_treated_as_missing(tmp_path, apps, pki, server, python
     (tmp_path / "cache" / "Foo-Bar").write_bytes(b"\x00\xffgarbage")
     run = run_fact(config_for(tmp_path, apps, pki, server.url), python=python)
     assert run.facts["foo_bar_dsn"] == DSN and "ignored" in run.stderr
+
+
+# -- redirects: refused, never followed, nothing cached ----------------------------------------
+
+@pytest.fixture
+def plain_http():
+    """An http:// server that would hand out a DSN in clear: it must never be asked."""
+    requests = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            data = (DSN + "\n").encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % httpd.server_address[1], requests
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@cache_pythons
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_off_https_is_refused_and_nothing_cached(tmp_path, apps, pki, server,
+                                                             plain_http, status, python):
+    base, followed = plain_http
+    server.routes["/dsn/Foo-Bar"] = (status, "", ("Location", base + "/dsn/Foo-Bar"))
+    run = run_fact(config_for(tmp_path, apps, pki, server.url), "--explain", python=python)
+    assert followed == []
+    assert "foo_bar_dsn" not in run.facts and "dsn" not in run.facts["sentry_apps"]["Foo-Bar"]
+    assert not (tmp_path / "cache" / "Foo-Bar").exists()
+    said = [line for line in run.stderr.splitlines() if "redirect to" in line]
+    assert len(said) == 2  # the warning, and the app's --explain line
+    assert all("HTTP %d redirect to '%s/dsn/Foo-Bar' refused" % (status, base) in line
+               for line in said)
+    assert [l for l in said if l.startswith("Foo-Bar: ")], run.stderr
+
+
+@cache_pythons
+def test_a_redirect_to_another_https_host_is_refused_the_cached_dsn_kept(tmp_path, apps, pki,
+                                                                        server, python):
+    other = DsnServer(pki["ca"])  # the same CA: following would verify and succeed
+    try:
+        other.routes["/dsn/Foo-Bar"] = (200, NEW_DSN + "\n")
+        server.routes["/dsn/Foo-Bar"] = (302, "", ("Location", other.url + "Foo-Bar"))
+        seed_cache(tmp_path, "Foo-Bar", OLD_DSN, age=10 ** 6)
+        before = (tmp_path / "cache" / "Foo-Bar").read_bytes()
+        run = run_fact(config_for(tmp_path, apps, pki, server.url), python=python)
+    finally:
+        other.stop()
+    assert other.requests == []
+    assert run.facts["foo_bar_dsn"] == OLD_DSN  # stale-if-error, as for any failure
+    assert (tmp_path / "cache" / "Foo-Bar").read_bytes() == before
+    assert "HTTP 302 redirect to '%sFoo-Bar' refused" % other.url in run.stderr
+
+
+# -- a cache entry from the future is stale, never trusted forever -----------------------------
+
+@cache_pythons
+@pytest.mark.parametrize("checked", ["9999999999", "1e999", "inf", "nan", "-1"])
+def test_a_cache_entry_from_the_future_is_checked_again(tmp_path, apps, pki, server, checked,
+                                                        python):
+    server.routes["/dsn/Foo-Bar"] = (200, NEW_DSN + "\n")
+    (tmp_path / "cache").mkdir(mode=0o700)
+    (tmp_path / "cache" / "Foo-Bar").write_text("checked=%s\nstatus=200\ndsn=%s\n"
+                                                % (checked, DSN))
+    run = run_fact(config_for(tmp_path, apps, pki, server.url), "--explain", python=python)
+    assert "/dsn/Foo-Bar" in server.requests
+    assert run.facts["foo_bar_dsn"] == NEW_DSN
+    assert cached_dsn(tmp_path, "Foo-Bar") == NEW_DSN
+    assert "dated in the future or not at all (checked=%s)" % checked in run.stderr
+    assert "cache dated in the future: stale" in run.stderr
+
+
+def test_a_future_entry_still_serves_its_dsn_when_the_server_fails(tmp_path, apps, pki):
+    (tmp_path / "cache").mkdir(mode=0o700)
+    (tmp_path / "cache" / "Foo-Bar").write_text("checked=9999999999\nstatus=200\ndsn=%s\n"
+                                                % OLD_DSN)
+    run = run_fact(config_for(tmp_path, apps, pki, "https://127.0.0.1:%d/dsn/" % free_port()))
+    assert run.facts["foo_bar_dsn"] == OLD_DSN and "refused" in run.stderr.lower()
 
 
 # -- under real Facter 4 -----------------------------------------------------------------------

@@ -31,6 +31,8 @@ APPS = {
     "café": (["Shop.slnx", "package.json"], None, None),                      # a 404
     "legacy": (["pom.xml"], (500, "oops\n"), ("stale", OLD_DSN)),            # a failure
     "123": (["go.mod"], None, None),                                          # refused name
+    "ahead": (["mix.exs"], (200, NEW_DSN + "\n"), ("future", DSN)),          # from the future
+    "moved": (["Cargo.toml"], (302, "", ("Location", "http://127.0.0.1:9/dsn/moved")), None),
 }
 
 
@@ -54,7 +56,8 @@ class Scenario:
         self.config = write_config(
             work / "facts.conf", [root], url=self.server.url, cache_dir=self.cache,
             extra="ca_file = %s\ncert_file = %s\nkey_file = %s\nttl = 3600\ntimeout = 5\n"
-                  "budget = 10\n" % (self.ca_file, self.cert, self.key))
+                  "budget = 10\njobs = inf\nnegative_ttl = 1e400\n"
+                  % (self.ca_file, self.cert, self.key))
 
     def seed(self):
         """The cache as every run finds it: fresh for Foo-Bar, a day old for legacy."""
@@ -62,9 +65,10 @@ class Scenario:
         self.cache.mkdir(mode=0o700)
         for name, (_, _, cached) in APPS.items():
             if cached:
-                age = 60 if cached[0] == "cached" else 86400
+                checked = {"cached": time.time() - 60, "stale": time.time() - 86400,
+                           "future": 9999999999.0}[cached[0]]
                 (self.cache / name).write_text("checked=%r\nstatus=200\ndsn=%s\n"
-                                               % (time.time() - age, cached[1]))
+                                               % (checked, cached[1]))
 
     def run(self, python):
         self.seed()
@@ -92,14 +96,21 @@ def reference(scenario):
     outcome = scenario.run(REFERENCE[2])
     # What the baseline says is right in itself, not only what the others are compared with:
     facts = outcome["stdout"]
-    assert '"deployed_apps": "Foo-Bar,billing,caf\\u00e9,legacy"' in facts
+    assert '"deployed_apps": "Foo-Bar,ahead,billing,caf\\u00e9,legacy,moved"' in facts
+    assert '"ahead_dsn": "%s"' % NEW_DSN in facts and "moved_dsn" not in facts
     assert '"foo_bar_dsn": "%s"' % DSN in facts and '"billing_dsn": "%s"' % NEW_DSN in facts
     assert '"legacy_dsn": "%s"' % OLD_DSN in facts and "caf__dsn" not in facts
     assert '"caf__lang": "dotnet"' in facts and '"legacy_lang": "java"' in facts
-    assert outcome["requests"] == ["/dsn/billing", "/dsn/caf%C3%A9", "/dsn/legacy"]
+    assert outcome["requests"] == ["/dsn/ahead", "/dsn/billing", "/dsn/caf%C3%A9", "/dsn/legacy",
+                                   "/dsn/moved"]
+    assert "[dsn] jobs = 'inf' is not a number" in outcome["stderr"]
+    assert "[dsn] negative_ttl = '1e400' is not a number" in outcome["stderr"]
+    assert "dated in the future or not at all (checked=9999999999.0)" in outcome["stderr"]
+    assert "HTTP 302 redirect to 'http://127.0.0.1:9/dsn/moved' refused" in outcome["stderr"]
     assert "failed (HTTP 500); keeping the cached DSN" in outcome["stderr"]
     assert "app '123'" in outcome["stderr"] and "digits only" in outcome["stderr"]
     assert outcome["cache"] == {"Foo-Bar": ["status=200", "dsn=" + DSN],
+                                "ahead": ["status=200", "dsn=" + NEW_DSN],
                                 "billing": ["status=200", "dsn=" + NEW_DSN],
                                 "café": ["status=404", "dsn="],
                                 "legacy": ["status=200", "dsn=" + OLD_DSN]}

@@ -153,6 +153,131 @@ def test_bad_number_is_named_and_defaulted(tmp_path):
     assert "ttl = 'soon'" in run.stderr
 
 
+@pytest.mark.parametrize("key, value", [
+    ("budget", "inf"), ("budget", "1e400"), ("budget", "nan"), ("budget", "-5"),
+    ("budget", "0"), ("jobs", "inf"), ("jobs", "0"), ("jobs", "1e9"), ("jobs", "nan"),
+    ("timeout", "inf"), ("timeout", "-1"), ("timeout", "0"), ("ttl", "1e999"),
+    ("ttl", "-inf"), ("ttl", "0"), ("negative_ttl", "nan"), ("negative_ttl", "-900"),
+])
+def test_a_number_out_of_range_falls_back_to_its_default_and_every_fact_is_emitted(
+        tmp_path, key, value):
+    make_app(tmp_path / "apps", "shop", "Gemfile")
+    cache = tmp_path / "cache"
+    config = write_config(tmp_path / "facts.conf", [tmp_path / "apps"],
+                          url="https://127.0.0.1:1/dsn/", cache_dir=cache,
+                          extra="ca_file = %s\n%s = %s\n" % (tmp_path / "no-ca.pem", key, value))
+    run = run_fact(config)
+    assert run.facts["deployed_apps"] == "shop" and run.facts["shop_lang"] == "ruby"
+    assert run.facts["sentry_apps"]["shop"]["lang"] == "ruby"
+    assert "internal error" not in run.stderr
+    said = [line for line in run.stderr.splitlines() if "[dsn] %s" % key in line]
+    assert said == ["sentry_apps: %s: [dsn] %s = %r is not a number from %s to %s; using the "
+                    "default %s" % (config, key, value, fact.plain(fact.LIMITS[key][0]),
+                                    fact.plain(fact.LIMITS[key][1]), fact.DEFAULTS[key])]
+    assert fact.load_config(str(config))[key] == fact.DEFAULTS[key]
+
+
+def test_numbers_in_range_are_taken(tmp_path):
+    config = write_config(tmp_path / "facts.conf", [tmp_path], extra="[dsn]\nbudget = 2.5\n"
+                          "jobs = 3\ntimeout = 0.5\nttl = 60\nnegative_ttl = 1e3\n")
+    settings = fact.load_config(str(config))
+    assert (settings["budget"], settings["jobs"], settings["timeout"], settings["ttl"],
+            settings["negative_ttl"]) == (2.5, 3, 0.5, 60, 1000)
+
+
+def test_a_nul_in_a_path_falls_back_to_the_default(tmp_path):
+    make_app(tmp_path / "apps", "shop", "Gemfile")
+    config = tmp_path / "facts.conf"
+    config.write_text("[apps]\nroots = %s\n[dsn]\nurl = https://127.0.0.1:1/dsn/\n"
+                      "cache_dir = /tmp/a\x00b\nca_file = x\x00y\n" % (tmp_path / "apps"))
+    run = run_fact(config)
+    assert run.facts["deployed_apps"] == "shop" and "internal error" not in run.stderr
+    assert "[dsn] cache_dir holds a NUL character; using the default" in run.stderr
+
+
+# -- the cache in a directory others can write: no link followed, nothing clobbered --------------
+
+def cache_settings(tmp_path):
+    directory = tmp_path / "cache"
+    directory.mkdir(mode=0o777, exist_ok=True)
+    return {"cache_dir": str(directory)}, directory
+
+
+ENTRY = {"dsn": "https://0123456789abcdef@sentry.example.com/7", "status": 200,
+         "checked": 1700000000.0}
+
+
+def test_the_cache_is_written_through_a_new_0600_file_then_renamed(tmp_path, monkeypatch):
+    settings, directory = cache_settings(tmp_path)
+    opened = []
+    real_open = os.open
+
+    def spy(path, flags, *args):
+        opened.append((path, flags) + args)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(fact.os, "open", spy)
+    fact.write_cache(settings, "shop", ENTRY)
+    (path, flags, mode), = opened
+    assert os.path.dirname(path) == str(directory) and path != str(directory / "shop")
+    wanted = os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_WRONLY
+    assert flags & wanted == wanted and not flags & os.O_TRUNC and mode == 0o600
+    assert stat.S_IMODE(os.lstat(str(directory / "shop")).st_mode) == 0o600
+    assert os.listdir(str(directory)) == ["shop"]
+
+
+def test_a_link_planted_under_every_temporary_name_writes_nothing_through_it(tmp_path,
+                                                                           monkeypatch):
+    settings, directory = cache_settings(tmp_path)
+    victim = tmp_path / "root-owned"
+    victim.write_text("precious\n")
+    # The attacker cannot guess the random name: give the fact a known one to plant at.
+    monkeypatch.setattr(fact.os, "urandom", lambda n: b"\x00" * n)
+    temp = directory / (".shop.tmp-" + "00" * 8)
+    os.symlink(str(victim), str(temp))
+    fact.write_cache(settings, "shop", ENTRY)
+    assert victim.read_text() == "precious\n"
+    assert os.path.islink(str(temp)) and not (directory / "shop").exists()
+
+
+def test_a_planted_final_link_is_replaced_not_written_through(tmp_path):
+    settings, directory = cache_settings(tmp_path)
+    victim = tmp_path / "root-owned"
+    victim.write_text("precious\n")
+    os.symlink(str(victim), str(directory / "shop"))
+    fact.write_cache(settings, "shop", ENTRY)
+    assert victim.read_text() == "precious\n"
+    assert not os.path.islink(str(directory / "shop"))
+    assert fact.read_cache(settings, "shop", 1800000000.0)["dsn"] == ENTRY["dsn"]
+
+
+def test_a_cache_file_someone_else_wrote_is_not_believed(tmp_path, capsys):
+    settings, directory = cache_settings(tmp_path)
+    fact.write_cache(settings, "shop", ENTRY)
+    assert fact.read_cache(settings, "shop", 1800000000.0)["dsn"] == ENTRY["dsn"]
+    if os.geteuid() != 0:  # only root can hand a file to another user
+        message = "not root: cannot make a cache file another user's"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI runs the suite as root")
+        pytest.skip(message)
+    os.chown(str(directory / "shop"), 65534, 65534)  # nobody
+    assert fact.read_cache(settings, "shop", 1800000000.0) == {}
+    assert "owned by uid 65534, not by this fact's user (uid 0)" in capsys.readouterr().err
+
+
+def test_reading_does_not_follow_a_planted_link_nor_wait_on_a_fifo(tmp_path, capsys):
+    settings, directory = cache_settings(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("checked=1700000000.0\nstatus=200\ndsn=%s\n" % ENTRY["dsn"])
+    os.symlink(str(elsewhere), str(directory / "linked"))
+    os.mkfifo(str(directory / "fifo"))
+    assert fact.read_cache(settings, "linked", 1800000000.0) == {}
+    assert fact.read_cache(settings, "fifo", 1800000000.0) == {}
+    err = capsys.readouterr().err
+    assert "linked ignored (a symbolic link, not followed)" in err
+    assert "fifo ignored (not a regular file)" in err
+
+
 def test_unreadable_root_is_reported(tmp_path):
     config = write_config(tmp_path / "facts.conf", [tmp_path / "notadir.txt"])
     (tmp_path / "notadir.txt").write_text("")

@@ -36,6 +36,11 @@ TABLE = [
     ("a\nb", None, "a_b", "control character"),
     ("tab\there", None, "tab_here", "control character"),
     ("del\x7f", None, "del_", "control character"),
+    ("c1\x85", None, "c1_", "control character"),           # NEL, a C1 control
+    ("csi\x9b", None, "csi_", "control character"),
+    ("pay\u202elacsim", None, "pay_lacsim", "bidirectional override"),  # shows "paymiscal"
+    ("app\u2066x\u2069", None, "app_x_", "bidirectional override"),
+    ("line\u2028sep", None, "line_sep", "line separator"),
     ("a/b", None, "a_b", "path separator"),
     ("a\\b", None, "a_b", "path separator"),
     ("a,b", None, "a_b", "comma"),

@@ -5,10 +5,14 @@ class sentry::bugsink::setup {
   $manage = $sentry::bugsink::manage
   $data_dir = $sentry::bugsink::data_dir
   $token_file = $sentry::bugsink::token_file
-  # What the migrations were run for: the version, and the database without its credentials.
+  # What the migrations were run for: the version, and the database as scheme://host[:port]/name.
+  # It is in the command, the report and the stamp file, so no credentials: the user:password@
+  # ends at the LAST `@` before the path (a password may hold `@`), and the query and fragment
+  # (`?sslpassword=...`) are dropped. The URL itself reaches Bugsink through a 0600 file.
   $database = $sentry::bugsink::database_url ? {
     undef   => 'sqlite',
-    default => $sentry::bugsink::database_url.unwrap.regsubst('//[^@/]*@', '//'),
+    default => $sentry::bugsink::database_url.unwrap.regsubst(
+      '\A([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/]*@)?([^/?#@]*)(/[^?#]*)?.*\z', '\1\2\3', 'M'),
   }
   $migrated = "${data_dir}/.puppet-migrated"
   $stamp = "${sentry::bugsink::version} ${database}"
@@ -29,17 +33,31 @@ class sentry::bugsink::setup {
 
   if $sentry::bugsink::admin_email {
     $admin_created = "${data_dir}/.puppet-admin"
+    # The password stays Sensitive: it reaches the catalog only as this file's Sensitive content
+    # (redacted in logs, reports and PuppetDB), and createsuperuser reads it from the file into
+    # its environment (never its arguments, never the exec's parameters).
+    $admin_password_file = "${sentry::bugsink::conf_dir}/admin_password"
+    file { $admin_password_file:
+      ensure    => file,
+      owner     => 'root',
+      mode      => '0600',
+      content   => $sentry::bugsink::admin_password,
+      show_diff => false,
+    }
     exec { 'bugsink admin user':
       provider    => 'shell',
-      command     => "${manage} createsuperuser --noinput && echo '${sentry::bugsink::admin_email}' > ${admin_created}",
+      command     => join([
+          "DJANGO_SUPERUSER_PASSWORD=\"\$(cat ${admin_password_file})\"",
+          'export DJANGO_SUPERUSER_PASSWORD',
+          "${manage} createsuperuser --noinput",
+          "echo '${sentry::bugsink::admin_email}' > ${admin_created}",
+      ], ' && '),
       unless      => "grep -qxF '${sentry::bugsink::admin_email}' ${admin_created}",
-      # Puppet logs an exec's command, never its environment (which it cannot mark Sensitive).
       environment => [
         "DJANGO_SUPERUSER_USERNAME=${sentry::bugsink::admin_email}",
         "DJANGO_SUPERUSER_EMAIL=${sentry::bugsink::admin_email}",
-        "DJANGO_SUPERUSER_PASSWORD=${sentry::bugsink::admin_password.unwrap}",
       ],
-      require     => Exec['bugsink migrate'],
+      require     => [Exec['bugsink migrate'], File[$admin_password_file]],
     }
   }
 

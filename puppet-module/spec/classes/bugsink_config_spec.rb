@@ -95,7 +95,8 @@ describe 'sentry::bugsink' do
       is_expected.not_to contain_exec('bugsink secret key')
       is_expected.to contain_file('/etc/bugsink/secret_key').with(owner: 'www-data', mode: '0600')
       expect(catalogue.resource('File', '/etc/bugsink/secret_key')[:content]).to eq('s3cret-key')
-      expect(conf).not_to include('s3cret-key')
+      expect(catalogue.resource('File', '/etc/bugsink/secret_key').sensitive_parameters).to include(:content)
+      expect(clear_text(catalogue)).not_to include('s3cret-key')
     end
   end
 

@@ -22,6 +22,8 @@ describe 'sentry::server' do
         .with_content(%r{^backend: "?bugsink"?$})
         .without_content(%r{0123456789abcdef0123456789abcdef01234567})
         .without_content(%r{^vhost:})
+      expect(catalogue.resource('File', '/etc/sentry_puppet/token').sensitive_parameters).to include(:content)
+      expect(clear_text(catalogue)).not_to include('0123456789abcdef0123456789abcdef01234567')
     end
   end
 

@@ -7,10 +7,8 @@ pids started here.
 Agents get a confdir, vardir, ssldir, publicdir... of their own per certname, so several
 nodes run on one machine.
 """
-import glob
 import json
 import os
-import re
 import shutil
 import signal
 import ssl
@@ -20,8 +18,8 @@ import time
 import urllib.request
 
 from tests.support.ports import free_port
+from tests.support.postgresql import postgresql_bin
 
-PG_BINS = "/usr/lib/postgresql/*/bin"  # Debian's layout, one directory per major release
 SERVER_CERTNAME = "puppet.localhost"  # with SAN localhost: every client talks to https://localhost
 JAVA_QUICK = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]  # Clojure compiles at every start
 
@@ -33,17 +31,6 @@ def run(command, **kwargs):
         raise RuntimeError("%s exited %d:\n%s" % (" ".join(command), result.returncode,
                                                   result.stdout[-4000:]))
     return result.stdout
-
-
-def postgresql_bin(pattern=PG_BINS):
-    """The newest installed PostgreSQL's bin directory (what Debian's `postgresql` package
-    depends on: 15 on Debian 12, 17 on Debian 13)."""
-    found = [path for path in glob.glob(pattern)
-             if re.fullmatch(r"\d+", path.split("/")[-2]) and os.path.exists(path + "/initdb")]
-    if not found:
-        raise RuntimeError("no PostgreSQL server in %s (no initdb there): run "
-                           "scripts/install-deps (as root)" % pattern)
-    return max(found, key=lambda path: int(path.split("/")[-2]))
 
 
 def write(path, text, mode=0o644):

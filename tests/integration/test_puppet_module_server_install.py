@@ -7,7 +7,6 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 from tests.support import release
 from tests.support.fake_sentry import FakeSentry

@@ -30,6 +30,7 @@ import urllib.request
 import yaml
 
 from tests.support.ports import free_port
+from tests.support.postgresql import postgresql_bin
 
 SENTRY_VERSION = "21.1.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,20 +103,6 @@ def find_python37():
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
             return python
     return None
-
-
-def postgres_bin():
-    """Debian's newest PostgreSQL server binaries (15 on Debian 12, 17 on 13): looked up,
-    never assumed."""
-    def major(path):
-        return int(re.search(r"/(\d+)/bin$", path).group(1))
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=major)
-    found = [path for path in found if os.access(os.path.join(path, "initdb"), os.X_OK)]
-    if not found:
-        raise RuntimeError("no PostgreSQL server in /usr/lib/postgresql/*/bin: run "
-                           "scripts/install-deps (Debian's postgresql)")
-    return found[-1]
 
 
 def _cache_key(python):
@@ -239,7 +226,7 @@ class SentryServer:
         log.close()
 
     def _postgres(self):
-        pg = postgres_bin()
+        pg = postgresql_bin()
         data = os.path.join(self.root, "pg")
         os.makedirs(data)
         shutil.chown(data, "postgres", "postgres")

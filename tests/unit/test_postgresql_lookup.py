@@ -2,7 +2,7 @@
 instead of naming one."""
 import pytest
 
-from tests.e2e.stack import postgresql_bin
+from tests.support.postgresql import postgresql_bin
 
 
 def server(root, release, initdb=True):

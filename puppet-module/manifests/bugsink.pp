@@ -113,14 +113,8 @@ class sentry::bugsink (
   Boolean $single_team = false,
   Boolean $phone_home = false,
 ) {
-  # The Sentry host is tested on the Debian family only (package names, paths, Apache's layout
-  # and user): elsewhere fail at compile time, before anything is installed.
-  $os_family = pick($facts.dig('os', 'family'), 'unknown')
-  if $os_family != 'Debian' {
-    fail("sentry::bugsink: this node's OS family is ${os_family}; the Sentry host's classes (sentry::server, \
-sentry::bugsink) support the Debian family only (tested on Debian 12 and 13). App servers of the \
-Debian or RedHat family take sentry::client.")
-  }
+  # Before anything is installed: elsewhere package names, paths and Apache differ.
+  sentry::sentry_host_os('sentry::bugsink')
   if ($admin_email == undef) != ($admin_password == undef) {
     fail('sentry::bugsink: give both admin_email and admin_password (the superuser), or neither')
   }

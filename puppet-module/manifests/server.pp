@@ -151,14 +151,8 @@ class sentry::server (
   Boolean $default_rules = true,
   Optional[Struct[{ count => Integer[1], window => Integer[1, 86400] }]] $rate_limit = undef,
 ) {
-  # The Sentry host is tested on the Debian family only (package names, paths, Apache's layout
-  # and user): elsewhere fail at compile time, before anything is installed.
-  $os_family = pick($facts.dig('os', 'family'), 'unknown')
-  if $os_family != 'Debian' {
-    fail("sentry::server: this node's OS family is ${os_family}; the Sentry host's classes (sentry::server, \
-sentry::bugsink) support the Debian family only (tested on Debian 12 and 13). App servers of the \
-Debian or RedHat family take sentry::client.")
-  }
+  # Before anything is installed: elsewhere package names, paths and Apache differ.
+  sentry::sentry_host_os('sentry::server')
   if $sync_timer and $facts['service_provider'] != 'systemd' {
     fail("sentry::server: sync_timer is true (the default), but this node's service provider is \
 '${pick($facts['service_provider'], 'unknown')}', not systemd: sentry-puppet-sync.timer cannot run here. \

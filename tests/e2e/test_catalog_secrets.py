@@ -198,10 +198,9 @@ def test_no_secret_in_any_catalog_or_report(stack):
     query = json.dumps(["=", "certname", CERTNAME])
     reports = json.loads(pdb_wait(stack, "/pdb/query/v4/reports",
                                   lambda text: len(json.loads(text)) == 2, query=query))
-    stored = json.dumps(reports)
-    for report_hash in {r["hash"] for r in reports}:
-        stored += pdb_get(stack, "/pdb/query/v4/reports/%s/events" % report_hash)
-        stored += pdb_get(stack, "/pdb/query/v4/reports/%s/logs" % report_hash)
+    # The reports with their logs and metrics, and every resource event (PuppetDB 7 answers
+    # /reports/<hash>/events with a 500; the events endpoint holds the same).
+    stored = json.dumps(reports) + pdb_get(stack, "/pdb/query/v4/events", query=query)
     assert "bugsink admin user" in stored and CONTROL in stored
     assert leaks(stored) == [], "the report PuppetDB stored"
 

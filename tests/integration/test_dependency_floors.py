@@ -16,7 +16,7 @@ from tests.support.release import REPO, build_wheel
 
 PYTHON = "/usr/bin/python3"   # Debian's, as on a Sentry host
 # What the unit tests import besides the tool's own dependencies.
-TEST_TOOLS = ("pytest", "pytest-mock", "responses", "vermin")
+TEST_TOOLS = ("pytest", "pytest-mock", "responses", "vermin", "hypothesis")
 
 
 def floors(environment):

@@ -52,7 +52,15 @@ class _Bearer(requests.auth.AuthBase):
 
 def _read_whole(response):
     with response:
-        response.content
+        body = response.content
+    # urllib3 before 2.0 takes a body cut short for a whole one: count it against the
+    # Content-Length the server promised (a compressed body is counted before decoding).
+    promised = response.headers.get("Content-Length", "")
+    if (promised.isdigit() and "Content-Encoding" not in response.headers
+            and len(body) != int(promised)):
+        raise requests.exceptions.ChunkedEncodingError(
+            "IncompleteRead(%d bytes read, %d more expected)"
+            % (len(body), int(promised) - len(body)))
     return response
 
 
@@ -139,6 +147,7 @@ class HttpClient:
             limit = min(limit, self.deadline.remaining())
             if limit <= 0:
                 raise self.deadline.expired("about to ask %s" % self._redact(url))
+        cut_by_run = limit < self.timeout
 
         def attempt():
             # Redirects are refused: a POST redirected becomes a GET, and a redirect to a login
@@ -154,8 +163,10 @@ class HttpClient:
 
         try:
             return within(limit, attempt)
-        except AttemptTimeout:
-            if self.deadline is not None and self.deadline.remaining() <= 0:
+        except (AttemptTimeout, requests.exceptions.Timeout):
+            # Whichever clock fired first, ours or requests' own: a wait the run's deadline
+            # had cut short means the run is what ran out.
+            if cut_by_run:
                 raise self.deadline.expired("waiting for %s" % self._redact(url)) from None
             raise
 

@@ -57,7 +57,9 @@ def released_module(where):
     """The module as `puppet module install` of the tarball lays it out: WHERE/sentry."""
     tarball = build_module_tarball(where, build_wheel(where))
     with tarfile.open(str(tarball)) as archive:
-        archive.extractall(str(where / "extracted"))
+        # Members as plain data (no links out, no device files), where tarfile can say so.
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(str(where / "extracted"), **safe)
     (top,) = (where / "extracted").iterdir()
     top.rename(where / "sentry")
     return where / "sentry"

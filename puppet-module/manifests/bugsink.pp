@@ -44,18 +44,20 @@
 # @param admin_email
 #   With `admin_password`: the superuser created once (its user name is the email).
 # @param admin_password
-#   The superuser's password. It reaches the catalog only as Sensitive content of
+#   The superuser's password, `Sensitive` or `Deferred` (see `Sentry::Secret`: a Deferred keeps
+#   it out of every catalog, the agent's cache included). It is written to
 #   `conf_dir/admin_password` (root, 0600), which `createsuperuser` reads into its environment:
 #   never in a command, argv, a log or a report.
 # @param database_url
 #   `postgresql://user:password@host[:port]/name` (or `mysql://...`) for the main database,
-#   written into a file only Bugsink's user reads; default SQLite in `data_dir`. Commands and
-#   `data_dir/.puppet-migrated` name the database without credentials or query
-#   (`postgresql://host[:port]/name`). PostgreSQL's
-#   driver (`psycopg[binary]`) is installed with Bugsink; MySQL's `mysqlclient` needs
-#   `default-libmysqlclient-dev` and a compiler on the host.
+#   `Sensitive` or `Deferred`, written into a file only Bugsink's user reads; default SQLite in
+#   `data_dir`. The driver and `data_dir/.puppet-migrated` (the database without credentials or
+#   query: `postgresql://host[:port]/name`) are worked out from that file on the host, so no
+#   command in the catalog names the database. PostgreSQL's driver (`psycopg[binary]`) is a
+#   wheel; MySQL's `mysqlclient` needs `default-libmysqlclient-dev` and a compiler on the host.
 # @param secret_key
-#   Django's secret key. Default: generated once into `conf_dir/secret_key` (0600).
+#   Django's secret key, `Sensitive` or `Deferred`. Default: generated once into
+#   `conf_dir/secret_key` (0600), never in a catalog.
 # @param worker
 #   Run Bugsink's snappea worker as the `bugsink-snappea` systemd service. `false`: events are
 #   digested inside the ingest request (hosts without systemd). `true` (the default) where the
@@ -102,9 +104,9 @@ class sentry::bugsink (
   Stdlib::Absolutepath $tool_config_dir,
   Stdlib::Absolutepath $site_file,
   Optional[Pattern[/\A[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\z/]] $admin_email = undef,
-  Optional[Sensitive[String[1]]] $admin_password = undef,
-  Optional[Sensitive[String[1]]] $database_url = undef,
-  Optional[Sensitive[String[1]]] $secret_key = undef,
+  Optional[Sentry::Secret] $admin_password = undef,
+  Optional[Sentry::Secret] $database_url = undef,
+  Optional[Sentry::Secret] $secret_key = undef,
   Optional[Stdlib::Absolutepath] $ca_file = undef,
   Boolean $worker = true,
   Boolean $manage_apache = true,
@@ -118,7 +120,8 @@ class sentry::bugsink (
   if ($admin_email == undef) != ($admin_password == undef) {
     fail('sentry::bugsink: give both admin_email and admin_password (the superuser), or neither')
   }
-  if $database_url and $database_url.unwrap !~ /\A(postgres|postgresql|mysql):\/\/[^\/]+\/[^\/]+\z/ {
+  # A Deferred URL is known only on the host, when the agent applies: Bugsink checks it then.
+  if $database_url =~ Sensitive and $database_url.unwrap !~ /\A(postgres|postgresql|mysql):\/\/[^\/]+\/[^\/]+\z/ {
     # The value is a secret: the message never shows it.
     fail('sentry::bugsink: database_url must look like postgresql://USER:PASSWORD@HOST[:PORT]/NAME (or mysql://...)')
   }
@@ -138,6 +141,7 @@ digested inside the ingest request), or apply this class where systemd is PID 1.
   $vhost_ca_file = pick($ca_file, $agent_ssl['ca'])
   $manage = "${conf_dir}/bugsink-manage"
   $token_file = "${conf_dir}/token"
+  $database_url_file = $database_url.then |$_| { "${conf_dir}/database_url" }
   $crl_copy = "${conf_dir}/puppet-crl.pem"
 
   contain sentry::bugsink::install

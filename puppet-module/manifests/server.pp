@@ -45,7 +45,8 @@
 #   The server's base URL.
 # @param token
 #   The API token (Bugsink: `bugsink-manage create_auth_token`; Sentry: project:write,
-#   team:write), written to `config_dir/token` (0600). Give this or `token_file`, not both.
+#   team:write), `Sensitive` or `Deferred` (see `Sentry::Secret`), written to
+#   `config_dir/token` (0600). Give this or `token_file`, not both.
 #   Neither: with `sentry::bugsink` on the node, the token it created; without it, the tool
 #   stops at the first sync and says that the token is missing.
 # @param token_file
@@ -136,7 +137,7 @@ class sentry::server (
   Stdlib::Absolutepath $config_dir,
   Stdlib::Absolutepath $definitions_dir,
   Stdlib::Absolutepath $dsn_dir,
-  Optional[Sensitive[String[1]]] $token = undef,
+  Optional[Sentry::Secret] $token = undef,
   Optional[Stdlib::Absolutepath] $token_file = undef,
   Optional[String[1]] $package_source = undef,
   Optional[String[1]] $version = undef,

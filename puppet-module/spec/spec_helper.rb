@@ -40,3 +40,8 @@ end
 def clear_text(catalogue)
   catalogue.resources.map { |r| r.to_hash.reject { |param, _| r.sensitive_parameters.include?(param) }.inspect }.join("\n")
 end
+
+# A parameter given as Deferred('NAME', ARGS): the agent calls NAME while applying.
+def deferred(name, args)
+  RSpec::Puppet::RawString.new("Deferred('#{name}', #{args.inspect})")
+end

@@ -29,13 +29,13 @@ def run(command, cwd=MODULE):
 
 
 def puppet_files():
-    return sorted(str(p) for p in MODULE.glob("manifests/**/*.pp")) + sorted(
-        str(p) for p in MODULE.glob("functions/**/*.pp"))
+    return sorted(str(p) for folder in ("manifests", "functions", "types")
+                  for p in MODULE.glob(folder + "/**/*.pp"))
 
 
 def test_puppet_lint_finds_nothing():
     # --relative: the module lives in puppet-module/, not in a directory named `sentry`.
-    out = run([tool("puppet-lint"), "--fail-on-warnings", "--relative", "manifests", "functions"])
+    out = run([tool("puppet-lint"), "--fail-on-warnings", "--relative", "manifests", "functions", "types"])
     assert out.strip() == ""
 
 
@@ -101,7 +101,7 @@ def test_rspec_puppet_covers_every_class_define_and_function(tmp_path):
     (fixtures / "modules" / "sentry").symlink_to(MODULE)
     (fixtures / "modules" / "stdlib").symlink_to(STDLIB)
     result = subprocess.run(
-        [tool("rspec"), "--pattern", "spec/{classes,defines,functions}/**/*_spec.rb"],
+        [tool("rspec"), "--pattern", "spec/{classes,defines,functions,type_aliases}/**/*_spec.rb"],
         cwd=str(MODULE), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=600,
         env=dict(os.environ, SPEC_FIXTURES=str(fixtures), HOME=str(tmp_path)))
@@ -121,7 +121,7 @@ def test_rspec_puppet_covers_every_class_define_and_function(tmp_path):
 
 
 REGENERATE = ("regenerate it with `cd puppet-module && puppet strings generate --format markdown "
-              "--out REFERENCE.md 'manifests/**/*.pp' 'functions/**/*.pp' 'lib/**/*.rb'`")
+              "--out REFERENCE.md 'manifests/**/*.pp' 'functions/**/*.pp' 'types/**/*.pp' 'lib/**/*.rb'`")
 
 
 def layout_neutral(reference):
@@ -161,7 +161,7 @@ def test_reference_md_matches_puppet_strings(tmp_path):
     copy = tmp_path / "sentry"
     shutil.copytree(str(MODULE), str(copy), ignore=shutil.ignore_patterns("spec", ".yardoc"))
     run([tool("puppet"), "strings", "generate", "--format", "markdown", "--out", "REFERENCE.md",
-         "manifests/**/*.pp", "functions/**/*.pp", "lib/**/*.rb"], cwd=copy)
+         "manifests/**/*.pp", "functions/**/*.pp", "types/**/*.pp", "lib/**/*.rb"], cwd=copy)
     fresh = (copy / "REFERENCE.md").read_text()
     committed = (MODULE / "REFERENCE.md").read_text()
 

@@ -6,7 +6,7 @@ class sentry::bugsink::config {
   $data_dir = $sentry::bugsink::data_dir
   $user = $sentry::bugsink::user
   $secret_key_file = "${conf_dir}/secret_key"
-  $database_url_file = $sentry::bugsink::database_url.then |$_| { "${conf_dir}/database_url" }
+  $database_url_file = $sentry::bugsink::database_url_file
   $agent_ssl = $sentry::bugsink::agent_ssl
 
   file { $conf_dir:
@@ -23,10 +23,11 @@ class sentry::bugsink::config {
   # Secrets: readable by Bugsink's user only, never in bugsink_conf.py nor on a command line.
   if $sentry::bugsink::secret_key {
     file { $secret_key_file:
-      ensure  => file,
-      owner   => $user,
-      mode    => '0600',
-      content => $sentry::bugsink::secret_key,
+      ensure    => file,
+      owner     => $user,
+      mode      => '0600',
+      content   => $sentry::bugsink::secret_key,
+      show_diff => false,
     }
   } else {
     exec { 'bugsink secret key':
@@ -47,10 +48,27 @@ class sentry::bugsink::config {
   }
   if $database_url_file {
     file { $database_url_file:
-      ensure  => file,
-      owner   => $user,
-      mode    => '0600',
-      content => $sentry::bugsink::database_url,
+      ensure    => file,
+      owner     => $user,
+      mode      => '0600',
+      content   => $sentry::bugsink::database_url,
+      show_diff => false,
+    }
+    # The driver follows the URL's scheme, read here on the host (a Deferred URL is known only
+    # here): MySQL's mysqlclient, else PostgreSQL's psycopg. A glob, no Python start when it is in.
+    $site_packages = "${sentry::bugsink::venv}/lib/python3*/site-packages"
+    $driver = join([
+        "case \"$(cut -c1-6 ${database_url_file})\" in",
+        'mysql:) d=mysqlclient p=mysqlclient ;;',
+        "*) d='psycopg[binary]' p=psycopg ;;",
+        'esac',
+    ], ' ')
+    exec { 'bugsink database driver':
+      provider => 'shell',
+      command  => "${driver} && ${sentry::bugsink::venv}/bin/pip install --quiet --disable-pip-version-check \"\$d\"",
+      unless   => "${driver} && ls -d ${site_packages}/\"\$p\"-*.dist-info >/dev/null",
+      timeout  => 1200,
+      require  => File[$database_url_file],
     }
   }
 

@@ -5,17 +5,6 @@ class sentry::bugsink::install {
   $venv = $sentry::bugsink::venv
   $version = $sentry::bugsink::version
   $site_packages = "${venv}/lib/python3*/site-packages"
-  # What pip installs => the dist-info directory that says it is installed.
-  $driver = $sentry::bugsink::database_url ? {
-    undef   => {},
-    default => $sentry::bugsink::database_url.unwrap ? {
-      /\Amysql:/ => { 'mysqlclient' => 'mysqlclient-*' },
-      default    => { 'psycopg[binary]' => 'psycopg-*' },
-    },
-  }
-  $wanted = { "bugsink==${version}" => "bugsink-${version}" } + $driver
-  $requirements = $wanted.keys.map |$r| { "'${r}'" }.join(' ')
-  $installed = $wanted.values.map |$d| { "ls -d ${site_packages}/${d}.dist-info" }.join(' && ')
 
   ensure_resource('package', 'python3-venv', { 'ensure' => 'installed' })
   if $sentry::bugsink::manage_apache {
@@ -30,12 +19,12 @@ class sentry::bugsink::install {
     path    => ['/usr/bin', '/bin'],
     require => Package['python3-venv'],
   }
-  # Installed when the wanted version's dist-info (or the database driver's) is missing: a
-  # shell glob, no Python start on a run with nothing to do.
+  # Installed when the wanted version's dist-info is missing: a shell glob, no Python start on a
+  # run with nothing to do. The database driver: sentry::bugsink::config, beside the URL's file.
   -> exec { 'bugsink install':
     provider => 'shell',
-    command  => "${venv}/bin/pip install --quiet --disable-pip-version-check ${requirements}",
-    unless   => $installed,
+    command  => "${venv}/bin/pip install --quiet --disable-pip-version-check 'bugsink==${version}'",
+    unless   => "ls -d ${site_packages}/bugsink-${version}.dist-info",
     timeout  => 1200,
   }
 }

@@ -5,17 +5,19 @@ class sentry::bugsink::setup {
   $manage = $sentry::bugsink::manage
   $data_dir = $sentry::bugsink::data_dir
   $token_file = $sentry::bugsink::token_file
-  # What the migrations were run for: the version, and the database as scheme://host[:port]/name.
-  # It is in the command, the report and the stamp file, so no credentials: the user:password@
-  # ends at the LAST `@` before the path (a password may hold `@`), and the query and fragment
-  # (`?sslpassword=...`) are dropped. The URL itself reaches Bugsink through a 0600 file.
-  $database = $sentry::bugsink::database_url ? {
-    undef   => 'sqlite',
-    default => $sentry::bugsink::database_url.unwrap.regsubst(
-      '\A([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/]*@)?([^/?#@]*)(/[^?#]*)?.*\z', '\1\2\3', 'M'),
+  # What the migrations were run for: the version, and the database as scheme://host[:port]/name,
+  # read from the URL's file here on the host (a Deferred URL is known only here) without the
+  # credentials (user:password@ ends at the LAST `@` before the path: a password may hold `@`)
+  # or the query (`?sslpassword=...`). The catalog holds neither the URL nor the database's name.
+  $database = $sentry::bugsink::database_url_file ? {
+    undef   => 'echo sqlite',
+    default => join([
+        "sed -E 's|^([A-Za-z][A-Za-z0-9+.-]*://)([^/]*@)?([^/?#@]*)(/[^?#]*)?.*$|\\1\\3\\4|'",
+        $sentry::bugsink::database_url_file,
+    ], ' '),
   }
   $migrated = "${data_dir}/.puppet-migrated"
-  $stamp = "${sentry::bugsink::version} ${database}"
+  $stamp = "echo \"${sentry::bugsink::version} \$(${database})\""
 
   # Both databases, then the static files; the stamp is written last, so a failed step is
   # retried by the next run and a run with nothing changed starts no Python.
@@ -25,9 +27,9 @@ class sentry::bugsink::setup {
         "${manage} migrate --noinput",
         "${manage} migrate snappea --database=snappea --noinput",
         "${manage} collectstatic --noinput >/dev/null",
-        "echo '${stamp}' > ${migrated}",
+        "${stamp} > ${migrated}",
     ], ' && '),
-    unless   => "grep -qxF '${stamp}' ${migrated}",
+    unless   => "${stamp} | cmp -s - ${migrated}",
     timeout  => 1800,
   }
 

@@ -111,6 +111,35 @@ describe 'sentry::bugsink' do
     end
   end
 
+  # The driver follows the scheme of the URL's file, read on the host: run here against a
+  # site-packages that holds one driver or the other.
+  { 'postgresql://u:pw@db/bugsink' => ['psycopg', 'mysqlclient'],
+    'mysql://u:pw@db/bugsink' => ['mysqlclient', 'psycopg'] }.each do |url, (wanted, other)|
+    context "with a #{url.split(':').first} database_url" do
+      let(:dir) { Dir.mktmpdir }
+      let(:params) { super().merge(database_url: sensitive(url), conf_dir: "#{dir}/etc", venv: "#{dir}/venv") }
+
+      after(:each) { FileUtils.remove_entry(dir) }
+
+      it "installs #{wanted} after the URL's file, unless it is in" do
+        is_expected.to contain_exec('bugsink database driver')
+          .that_requires("File[#{dir}/etc/database_url]")
+          .that_comes_before('Exec[bugsink migrate]')
+        driver = catalogue.resource('Exec', 'bugsink database driver')
+        FileUtils.mkdir_p("#{dir}/etc")
+        File.write("#{dir}/etc/database_url", url)
+        site = "#{dir}/venv/lib/python3.11/site-packages"
+        FileUtils.mkdir_p("#{site}/#{other}-1.0.dist-info")
+        expect(system('sh', '-c', driver[:unless])).to be(false)
+        FileUtils.mkdir_p("#{site}/#{wanted}-1.0.dist-info")
+        expect(system('sh', '-c', driver[:unless])).to be(true)
+        expect(system('sh', '-c', driver[:command].sub(/ && .*/, " && echo \"$d\" > #{dir}/d"))).to be(true)
+        expect(File.read("#{dir}/d")).to eq(wanted == 'psycopg' ? "psycopg[binary]\n" : "mysqlclient\n")
+        expect(driver[:command]).to end_with("/venv/bin/pip install --quiet --disable-pip-version-check \"$d\"")
+      end
+    end
+  end
+
   context 'with worker => false, single_user, single_team, phone_home and plain HTTP' do
     let(:params) do
       super().merge(worker: false, single_user: true, single_team: true, phone_home: true,

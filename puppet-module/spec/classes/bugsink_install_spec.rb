@@ -20,22 +20,6 @@ describe 'sentry::bugsink' do
       .with_unless('ls -d /opt/bugsink/venv/lib/python3*/site-packages/bugsink-2.6.2.dist-info')
   end
 
-  context 'with a PostgreSQL database_url' do
-    let(:params) { super().merge(database_url: sensitive('postgresql://bugsink:pw@db.example.com/bugsink')) }
-
-    it 'installs the driver with Bugsink' do
-      is_expected.to contain_exec('bugsink install')
-        .with_command(%r{'bugsink==2\.6\.2' 'psycopg\[binary\]'$})
-        .with_unless(%r{bugsink-2\.6\.2\.dist-info && ls -d .*/psycopg-\*\.dist-info$})
-    end
-  end
-
-  context 'with a MySQL database_url' do
-    let(:params) { super().merge(database_url: sensitive('mysql://bugsink:pw@db.example.com/bugsink')) }
-
-    it { is_expected.to contain_exec('bugsink install').with_command(%r{'bugsink==2\.6\.2' 'mysqlclient'$}) }
-  end
-
   context 'with another python and venv' do
     let(:params) { super().merge(python: '/usr/local/bin/python3.12', venv: '/srv/bugsink') }
 

@@ -27,6 +27,23 @@ describe 'sentry::server' do
     end
   end
 
+  context 'with a Deferred token' do
+    let(:dir) { Dir.mktmpdir }
+    let(:params) do
+      File.write("#{dir}/token", "fedcba9876543210fedcba9876543210fedcba98\n", perm: 0o600)
+      super().merge(token: deferred('sentry::secret_file', ["#{dir}/token"]))
+    end
+
+    after(:each) { FileUtils.remove_entry(dir) }
+
+    it 'writes what the agent resolves into the 0600 file' do
+      is_expected.to contain_file('/etc/sentry_puppet/token').with(mode: '0600', show_diff: false)
+      file = catalogue.resource('File', '/etc/sentry_puppet/token')
+      expect(file[:content]).to eq('fedcba9876543210fedcba9876543210fedcba98')
+      expect(file.sensitive_parameters).to include(:content)
+    end
+  end
+
   context 'with a token_file' do
     let(:params) { super().reject { |k, _| k == :token }.merge(token_file: '/etc/secrets/sentry-token') }
 

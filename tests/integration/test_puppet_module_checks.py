@@ -128,12 +128,13 @@ def layout_neutral(reference):
     """REFERENCE.md with what puppet-strings 2.x (Debian 12) and 4.x (Debian 13) lay out
     differently made alike, every word of the docs kept: anchors (`sentryclient` against
     `sentry--client`, `dsn_url` against `-sentry--client--dsn_url`) dropped; a type or default
-    over several lines inline in backticks (2.x) rather than in a ```puppet block (4.x);
-    undef/true/false in double backticks (2.x)."""
+    over several lines inline in backticks (2.x) rather than in a ```puppet block (4.x), and a
+    type alias's the other way round; undef/true/false in double backticks (2.x)."""
     text = re.sub(r'<a name="[^"]*"></a>', "", reference)
     text = re.sub(r"\]\(#[^)]*\)", "](#)", text)
     text = re.sub(r"^(Data type|Default value):\n\n```\w*\n(.*?)\n```$",
                   lambda m: "%s: `%s`" % (m.group(1), m.group(2)), text, flags=re.S | re.M)
+    text = re.sub(r"^Alias of\n\n```\w*\n(.*?)\n```$", r"Alias of `\1`", text, flags=re.S | re.M)
     return re.sub(r"``(undef|true|false)``", r"`\1`", text)
 
 
@@ -142,16 +143,21 @@ def test_layout_neutral_makes_strings_2_and_4_alike_and_keeps_the_words():
                  "### <a name=\"sentryclient\"></a>`sentry::client`\n"
                  "##### <a name=\"apps\"></a>`apps`\n\n"
                  "Data type: `Hash[String, Struct[{\n    lang => String,\n  }]]`\n\n"
-                 "Default value: ``undef``\n")
+                 "Default value: ``undef``\n"
+                 "### <a name=\"sentrysecret\"></a>`Sentry::Secret`\n\n"
+                 "Alias of\n\n```puppet\nVariant[Sensitive[String[1]], Deferred]\n```\n\n")
     strings_4 = ("* [`sentry::client`](#sentry--client): Registers every app.\n"
                  "### <a name=\"sentry--client\"></a>`sentry::client`\n"
                  "##### <a name=\"-sentry--client--apps\"></a>`apps`\n\n"
                  "Data type:\n\n```puppet\n"
                  "Hash[String, Struct[{\n    lang => String,\n  }]]\n```\n\n"
-                 "Default value: `undef`\n")
+                 "Default value: `undef`\n"
+                 "### <a name=\"Sentry--Secret\"></a>`Sentry::Secret`\n\n"
+                 "Alias of `Variant[Sensitive[String[1]], Deferred]`\n\n")
     assert layout_neutral(strings_2) == layout_neutral(strings_4)
     assert layout_neutral(strings_2) != layout_neutral(strings_4.replace("every app", "each app"))
     assert layout_neutral(strings_2) != layout_neutral(strings_4.replace("lang =>", "team =>"))
+    assert layout_neutral(strings_2) != layout_neutral(strings_4.replace("Deferred]", "String]"))
 
 
 def test_reference_md_matches_puppet_strings(tmp_path):

@@ -140,6 +140,8 @@ digested inside the ingest request), or apply this class where systemd is PID 1.
   # What base_url's certificate is verified with, on this host (not the client-certificate check).
   $vhost_ca_file = pick($ca_file, $agent_ssl['ca'])
   $manage = "${conf_dir}/bugsink-manage"
+  # Where pip puts packages: a shell glob, whichever Python made the venv.
+  $site_packages = "${venv}/lib/python3*/site-packages"
   $token_file = "${conf_dir}/token"
   $database_url_file = $database_url.then |$_| { "${conf_dir}/database_url" }
   $crl_copy = "${conf_dir}/puppet-crl.pem"

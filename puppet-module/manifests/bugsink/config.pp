@@ -56,7 +56,6 @@ class sentry::bugsink::config {
     }
     # The driver follows the URL's scheme, read here on the host (a Deferred URL is known only
     # here): MySQL's mysqlclient, else PostgreSQL's psycopg. A glob, no Python start when it is in.
-    $site_packages = "${sentry::bugsink::venv}/lib/python3*/site-packages"
     $driver = join([
         "case \"$(cut -c1-6 ${database_url_file})\" in",
         'mysql:) d=mysqlclient p=mysqlclient ;;',
@@ -66,7 +65,7 @@ class sentry::bugsink::config {
     exec { 'bugsink database driver':
       provider => 'shell',
       command  => "${driver} && ${sentry::bugsink::venv}/bin/pip install --quiet --disable-pip-version-check \"\$d\"",
-      unless   => "${driver} && ls -d ${site_packages}/\"\$p\"-*.dist-info >/dev/null",
+      unless   => "${driver} && ls -d ${sentry::bugsink::site_packages}/\"\$p\"-*.dist-info >/dev/null",
       timeout  => 1200,
       require  => File[$database_url_file],
     }

@@ -4,7 +4,6 @@ class sentry::bugsink::install {
   assert_private()
   $venv = $sentry::bugsink::venv
   $version = $sentry::bugsink::version
-  $site_packages = "${venv}/lib/python3*/site-packages"
 
   ensure_resource('package', 'python3-venv', { 'ensure' => 'installed' })
   if $sentry::bugsink::manage_apache {
@@ -24,7 +23,7 @@ class sentry::bugsink::install {
   -> exec { 'bugsink install':
     provider => 'shell',
     command  => "${venv}/bin/pip install --quiet --disable-pip-version-check 'bugsink==${version}'",
-    unless   => "ls -d ${site_packages}/bugsink-${version}.dist-info",
+    unless   => "ls -d ${sentry::bugsink::site_packages}/bugsink-${version}.dist-info",
     timeout  => 1200,
   }
 }

@@ -1,6 +1,8 @@
 """Markers by place: tests/integration and tests/e2e use real components. In scripts/test's
-other leg (the other Debian release), the tool's release-independent server tests are left to
-the native leg: CI's 90 minutes hold both legs only so."""
+other leg (the other Debian release, a chroot), some tests are left to the native leg, named:
+the tool's release-independent server tests (CI's 90 minutes hold both legs only so), and the
+systemd leg (systemd-nspawn cannot boot from a chroot; the native leg boots its release, and
+SENTRY_PUPPET_SYSTEMD_SUITES others)."""
 import os
 import pathlib
 
@@ -9,10 +11,10 @@ import pytest
 HERE = pathlib.Path(__file__).parent
 # The tool against hostile, fake and real Sentry servers: pure Python over HTTP, nothing of
 # Debian's (no Puppet, Apache or packaged Python module) in them; the tool itself is unit-tested
-# under the other release's Python in the other leg too.
+# under the other release's Python in the other leg too. Then the systemd leg, which must boot.
 NATIVE_LEG_ONLY = ("integration/test_no_secret_leaks.py", "integration/test_deadlines.py",
                    "integration/test_sentry_api.py", "integration/test_sync_sentry.py",
-                   "integration/test_sync_sentry_fake.py")
+                   "integration/test_sync_sentry_fake.py", "e2e/test_systemd_host.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -32,5 +34,5 @@ def pytest_collection_modifyitems(config, items):
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
-        print("\nother leg: %d tests of %s are the native leg's (release-independent)"
+        print("\nother leg: %d tests of %s are the native leg's"
               % (len(left), ", ".join(NATIVE_LEG_ONLY)))

@@ -33,7 +33,7 @@
 #       'client_crl_file'     => '/var/lib/puppet/ssl/crl.pem',
 #       'wsgi'                => {
 #         'python_home' => '/opt/bugsink/venv',
-#         'script'      => '/opt/bugsink/venv/lib/python3.11/site-packages/bugsink/wsgi.py',  # python3.13 on Debian 13
+#         'script'      => '/etc/bugsink/wsgi.py',
 #         'python_path' => '/etc/bugsink',
 #       },
 #     },
